@@ -1,0 +1,118 @@
+"""The `mlops` command: one subcommand per stage. Wiring only: parse, call, exit code.
+
+Exit codes: 0 success, 2 a user-fixable error (printed as one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from mlops.config import Params, load_params
+from mlops.errors import MlopsError
+
+EXIT_OK, EXIT_ERROR = 0, 2
+
+
+def _ingest(p: Params, _: argparse.Namespace) -> str:
+    from mlops.data.ingest import ingest
+
+    frame = ingest(p.ingest, p.data, p.paths.snapshot)
+    return f"ingest: wrote {len(frame)} rows to {p.paths.snapshot}"
+
+
+def _get_data(p: Params, _: argparse.Namespace) -> str:
+    from mlops.data.fetch import get_data
+
+    return f"data: {get_data(p)}"
+
+
+def _validate(p: Params, _: argparse.Namespace) -> str:
+    from mlops.data.validate import validate
+
+    summary = validate(p.paths.snapshot, p.data, p.validate_, p.paths.validation)
+    return f"validate: {summary['rows']} rows pass the schema and quality rules"
+
+
+def _prepare(p: Params, _: argparse.Namespace) -> str:
+    from mlops.data.prepare import prepare
+
+    train, test = prepare(p.paths.snapshot, p.data, p.prepare, p.paths.train, p.paths.test)
+    return f"prepare: {len(train)} train rows, {len(test)} test rows"
+
+
+def _featurize(p: Params, _: argparse.Namespace) -> str:
+    from mlops.data.prepare import read_split
+    from mlops.features import featurize
+
+    selection = featurize(read_split(p.paths.train), p.data, p.featurize, p.paths.features)
+    kept = len(selection["numeric"]) + len(selection["categorical"])
+    return f"featurize: {kept} features kept, {len(selection['dropped'])} columns dropped"
+
+
+def _train(p: Params, _: argparse.Namespace) -> str:
+    from mlops.features import load_feature_spec
+    from mlops.train import train
+
+    spec = load_feature_spec(p.paths.features)
+    facts = train(p.paths.train, spec, p.data, p.train, p.paths.model, p.paths.training)
+    return f"train: {facts['model']} fitted on {facts['rows']} rows in {facts['fit_seconds']} s"
+
+
+def _evaluate(p: Params, _: argparse.Namespace) -> str:
+    from mlops.evaluate import EvaluateOutputs, evaluate
+    from mlops.features import load_feature_spec
+
+    outputs = EvaluateOutputs(
+        Path(p.paths.metrics), Path(p.paths.slices), Path(p.paths.runtime), Path(p.paths.plots)
+    )
+    metrics = evaluate(
+        p.paths.model, p.paths.test, load_feature_spec(p.paths.features), p.data, p.evaluate,
+        p.train.seed, outputs,
+    )  # fmt: skip
+    return f"evaluate: ROC AUC {metrics['roc_auc']:.4f} on {metrics['rows']} test rows"
+
+
+def _summary(p: Params, _: argparse.Namespace) -> str:
+    from mlops.summary import summary
+
+    return summary(p)
+
+
+COMMANDS: dict[str, tuple[Callable[[Params, argparse.Namespace], str], str]] = {
+    "get-data": (_get_data, "pull data/ from the DVC remote, or rebuild it from the source"),
+    "ingest": (_ingest, "read ingest.sources and write the normalised snapshot"),
+    "validate": (_validate, "check the snapshot against the schema and quality rules"),
+    "prepare": (_prepare, "clean and split into train/test by a hash of the row id"),
+    "featurize": (_featurize, "select features and record why others are dropped"),
+    "train": (_train, "fit the model Pipeline and save it with skops"),
+    "evaluate": (_evaluate, "metrics, slice metrics, plot data, latency and size"),
+    "summary": (_summary, "print the headline metrics and where the results are"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlops", description=__doc__.splitlines()[0])
+    parser.add_argument("--params", default="params.yaml", help="params file (default: %(default)s)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, description=help_text)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler, _ = COMMANDS[args.command]
+    try:
+        params = load_params(args.params)
+        print(handler(params, args))
+    except MlopsError as exc:
+        print(f"mlops {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

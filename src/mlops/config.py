@@ -1,0 +1,179 @@
+"""params.yaml -> typed, validated objects.
+
+Every knob of the pipeline lives in params.yaml and nowhere else. Loading is strict:
+an unknown key, a wrong type or an out-of-range value is an error naming the key, so
+a typo in a PR can never silently fall back to a default (configuration debt).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mlops.errors import ConfigError
+
+DEFAULT_PARAMS = Path("params.yaml")
+
+Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
+Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors, values are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Paths(Strict):
+    """Every file the pipeline reads or writes. dvc.yaml interpolates the same keys."""
+
+    snapshot: str
+    validation: str
+    train: str
+    test: str
+    features: str
+    model: str
+    training: str
+    metrics: str
+    slices: str
+    runtime: str
+    plots: str
+
+
+class SimulatedMonths(Strict):
+    """The default data has no time column, so an arrival month is simulated (seeded)."""
+
+    start: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    count: Annotated[int, Field(ge=1, le=120)]
+    seed: Annotated[int, Field(ge=0)]
+
+
+class Ingest(Strict):
+    """Where the raw data comes from: the one place a forker points at their own data."""
+
+    sources: Annotated[list[str], Field(min_length=1)]
+    columns: list[str] | None = None
+    read_csv: dict[str, Any] = Field(default_factory=dict)
+    missing_values: list[str] = Field(default_factory=list)
+    replace: dict[str, dict[str, str]] = Field(default_factory=dict)
+    id_column: str | None = None
+    simulated_months: SimulatedMonths | None = None
+    until_month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
+
+
+class Data(Strict):
+    """What the columns of the snapshot mean."""
+
+    id_column: str
+    time_column: str
+    target: str
+    positive_label: str
+    slices: list[str]
+
+
+class Validate(Strict):
+    max_missing_rate: Rate
+    min_rows: Annotated[int, Field(ge=1)]
+
+
+class Prepare(Strict):
+    test_fraction: Fraction
+    split_salt: Annotated[str, Field(min_length=1)]
+
+
+class Featurize(Strict):
+    exclude: dict[str, str] = Field(default_factory=dict)
+    max_missing_rate: Rate
+    max_single_feature_auc: Annotated[float, Field(gt=0.5, le=1.0)]
+
+
+class HistGradientBoosting(Strict):
+    learning_rate: Annotated[float, Field(gt=0.0, le=1.0)]
+    max_iter: Annotated[int, Field(ge=1, le=10_000)]
+    max_depth: Annotated[int, Field(ge=1)] | None
+    max_leaf_nodes: Annotated[int, Field(ge=2)]
+    min_samples_leaf: Annotated[int, Field(ge=1)]
+    l2_regularization: Annotated[float, Field(ge=0.0)]
+    early_stopping: bool
+
+
+class LogisticRegression(Strict):
+    C: Annotated[float, Field(gt=0.0)]
+    max_iter: Annotated[int, Field(ge=1)]
+
+
+class Train(Strict):
+    seed: Annotated[int, Field(ge=0)]
+    model: Literal["hist_gradient_boosting", "logistic_regression"]
+    hist_gradient_boosting: HistGradientBoosting
+    logistic_regression: LogisticRegression
+
+
+class Evaluate(Strict):
+    threshold: Fraction
+    min_slice_size: Annotated[int, Field(ge=1)]
+    calibration_bins: Annotated[int, Field(ge=2, le=100)]
+    curve_points: Annotated[int, Field(ge=10, le=1000)]
+    importance_repeats: Annotated[int, Field(ge=1, le=50)]
+    latency_rows: Annotated[int, Field(ge=10, le=10_000)]
+
+
+class Params(Strict):
+    paths: Paths
+    ingest: Ingest
+    data: Data
+    validate_: Validate = Field(alias="validate")
+    prepare: Prepare
+    featurize: Featurize
+    train: Train
+    evaluate: Evaluate
+
+    @field_validator("data")
+    @classmethod
+    def _distinct_columns(cls, data: Data) -> Data:
+        special = [data.id_column, data.time_column, data.target]
+        if len(set(special)) != len(special):
+            raise ValueError("id_column, time_column and target must be different columns")
+        return data
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def parse_params(raw: object, source: str = "params.yaml") -> Params:
+    """Validate an already-parsed mapping; errors name the dotted key that is wrong."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(raw).__name__}")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = _location(first["loc"])
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (a typo? every key is listed in the README)"
+        elif first["type"] == "missing":
+            message = "required key is missing"
+        else:
+            message = f"{first['msg']} (got {first.get('input')!r})"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{source}: {key}: {message}{more}") from None
+
+
+def load_params(path: Path | str = DEFAULT_PARAMS) -> Params:
+    """Read and validate params.yaml."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (run from the repository root)") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_params(raw, str(path))

@@ -1,0 +1,1 @@
+"""Data stages: ingest (source -> data/), schema and validate, prepare (clean + split)."""

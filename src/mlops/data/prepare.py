@@ -1,0 +1,46 @@
+"""Prepare: clean the validated snapshot and split it into train and test.
+
+The split is decided per row by a hash of its stable id, not by a shuffle: appending
+rows never moves an old row between train and test, so a champion and a challenger
+trained on different snapshots are still scored on comparable rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mlops.config import Data, Prepare
+from mlops.data.validate import read_snapshot
+from mlops.files import read_csv, write_csv
+from mlops.hashing import unit_interval
+
+
+def test_mask(row_ids: pd.Series, salt: str, test_fraction: float) -> np.ndarray:
+    """True for rows in the test split; depends only on (salt, id, fraction)."""
+    return unit_interval(row_ids, f"split:{salt}") < test_fraction
+
+
+def clean(frame: pd.DataFrame, data: Data) -> pd.DataFrame:
+    """Label to 0/1 and a fixed row order. The snapshot is already normalised by ingest."""
+    out = frame.copy()
+    out[data.target] = (out[data.target] == data.positive_label).astype("int64")
+    return out.sort_values(data.id_column, kind="stable").reset_index(drop=True)
+
+
+def prepare(
+    snapshot: Path | str, data: Data, cfg: Prepare, train_out: Path | str, test_out: Path | str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frame = clean(read_snapshot(snapshot, data), data)
+    in_test = test_mask(frame[data.id_column], cfg.split_salt, cfg.test_fraction)
+    train, test = frame[~in_test], frame[in_test]
+    write_csv(train_out, train)
+    write_csv(test_out, test)
+    return train, test
+
+
+def read_split(path: Path | str) -> pd.DataFrame:
+    """Read a train or test file written by prepare (numbers as numbers, text as text)."""
+    return read_csv(path)
