@@ -68,3 +68,113 @@ def resolve_champion(rev: str | None, base: str, repo: Path | str = ".") -> Cham
         version, commit = found
         return Champion(commit, f"{ARTIFACT}@{version} ({PROD_STAGE})", "registry")
     return Champion(resolve_commit(base, repo), base, "rev")
+
+
+# --- Promotion and rollback (used by the promote and rollback workflows) ---------------
+
+FIRST_VERSION = "v1.0.0"
+SEMVER = r"v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+BOT = ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
+
+
+def _author(repo: Path | str) -> dict[str, str]:
+    """Tag author: the git identity if one is configured, else GitHub's Actions bot."""
+    name, email = (
+        subprocess.run(
+            ["git", "config", key], cwd=repo, capture_output=True, text=True, check=False
+        ).stdout.strip()
+        for key in ("user.name", "user.email")
+    )
+    return {"author": name or BOT[0], "author_email": email or BOT[1]}
+
+
+def versions(repo: Path | str = ".") -> dict[str, str]:
+    """Every registered version of the artifact -> its commit sha."""
+    from gto import api
+    from gto.exceptions import ArtifactNotFound, NoRepo
+
+    try:
+        found = api.show(str(repo), ARTIFACT)
+    except (ArtifactNotFound, NoRepo):
+        return {}
+    return {str(row["version"]): str(row["commit_hexsha"]) for row in found if row.get("version")}
+
+
+def register(repo: Path | str = ".", ref: str = "HEAD") -> tuple[str, list[str]]:
+    """Register the model at `ref` as the next minor version: (version, tags created).
+
+    Idempotent: if `ref` already has a version (a rerun of the workflow), it is reused.
+    """
+    from gto import api
+
+    commit = resolve_commit(ref, repo)
+    known = versions(repo)
+    for version, sha in known.items():
+        if sha == commit:
+            return version, []
+    bump = {"bump_minor": True} if known else {"version": FIRST_VERSION}
+    created = api.register(str(repo), ARTIFACT, commit, **bump, **_author(repo))
+    return str(created.version), [str(created.tag)]
+
+
+def _check_version(version: str, repo: Path | str) -> None:
+    import re
+
+    if not re.fullmatch(SEMVER, version):
+        raise RegistryError(f"version {version!r} is not of the form v1.2.3")
+    if version not in versions(repo):
+        raise RegistryError(f"{ARTIFACT}@{version} is not registered (see `gto show {ARTIFACT}`)")
+
+
+def in_stage(stage: str, repo: Path | str = ".") -> list[str]:
+    """Every version currently (actively) assigned to `stage`, highest first."""
+    from gto import api
+    from gto.exceptions import ArtifactNotFound, NoRepo
+
+    try:
+        found = api.find_versions_in_stage(str(repo), ARTIFACT, stage, versions_per_stage=-1)
+    except (ArtifactNotFound, NoRepo):
+        return []
+    return [str(v.version) for v in found or []]
+
+
+def assign(stage: str, version: str, repo: Path | str = ".") -> list[str]:
+    """Assign a registered version to a stage: the tags created (none if already there)."""
+    import re
+
+    from gto import api
+
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", stage):
+        raise RegistryError(f"stage {stage!r}: use lowercase letters, digits and '-'")
+    _check_version(version, repo)
+    if version in in_stage(stage, repo):
+        return []
+    created = api.assign(str(repo), ARTIFACT, stage, version=version, **_author(repo))
+    return [str(created.tag)]
+
+
+def rollback(version: str, repo: Path | str = ".") -> list[str]:
+    """Make `version` the one prod version again: the tags created.
+
+    GTO lets several versions sit in a stage and reads the highest as current, so a
+    rollback unassigns prod from every other version (tags like `model#prod!#7`, which
+    keep the history) and reassigns `version` if it had been unassigned itself.
+    """
+    from gto import api
+
+    _check_version(version, repo)
+    active = in_stage(PROD_STAGE, repo)
+    if active[:1] == [version]:
+        raise RegistryError(
+            f"{ARTIFACT}@{version} is already in {PROD_STAGE}; nothing to roll back"
+        )
+    created = []
+    for other in active:
+        if other != version:
+            removed = api.unassign(
+                str(repo), ARTIFACT, version=other, stage=PROD_STAGE, **_author(repo)
+            )
+            created.append(str(removed.tag))
+    if version not in active:
+        created += assign(PROD_STAGE, version, repo)
+    return created
