@@ -17,7 +17,13 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame, selection_rate
 from sklearn.calibration import calibration_curve
 from sklearn.inspection import permutation_importance
-from sklearn.metrics import accuracy_score, precision_recall_curve, recall_score, roc_auc_score, roc_curve
+from sklearn.metrics import (
+    accuracy_score,
+    precision_recall_curve,
+    recall_score,
+    roc_auc_score,
+    roc_curve,
+)
 from sklearn.pipeline import Pipeline
 
 from mlops.config import Data, Evaluate
@@ -54,7 +60,9 @@ def _fpr(y: np.ndarray, predicted: np.ndarray) -> float:
     return float(predicted[negatives].mean()) if negatives.any() else 0.0
 
 
-def slice_metrics(frame: pd.DataFrame, y: np.ndarray, proba: np.ndarray, data: Data, cfg: Evaluate) -> dict[str, Any]:
+def slice_metrics(
+    frame: pd.DataFrame, y: np.ndarray, proba: np.ndarray, data: Data, cfg: Evaluate
+) -> dict[str, Any]:
     """Per-group metrics and between-group gaps for each slice column (fairlearn)."""
     predicted = (proba >= cfg.threshold).astype(int)
     result: dict[str, Any] = {}
@@ -72,14 +80,20 @@ def slice_metrics(frame: pd.DataFrame, y: np.ndarray, proba: np.ndarray, data: D
             sensitive_features=groups.to_numpy(),
         )
         by_score = MetricFrame(
-            metrics={"roc_auc": _auc_or_none}, y_true=y, y_pred=proba, sensitive_features=groups.to_numpy()
+            metrics={"roc_auc": _auc_or_none},
+            y_true=y,
+            y_pred=proba,
+            sensitive_features=groups.to_numpy(),
         )
         sizes = groups.value_counts()
         table = by_label.by_group.join(by_score.by_group)
         rows = {}
         for group, values in table.iterrows():
             n = int(sizes[group])
-            entry = {k: (None if v is None or pd.isna(v) else round(float(v), 6)) for k, v in values.items()}
+            entry = {
+                k: (None if v is None or pd.isna(v) else round(float(v), 6))
+                for k, v in values.items()
+            }
             rows[str(group)] = {"n": n, "small": n < cfg.min_slice_size, **entry}
         large = [g for g, r in rows.items() if not r["small"]]
 
@@ -89,7 +103,16 @@ def slice_metrics(frame: pd.DataFrame, y: np.ndarray, proba: np.ndarray, data: D
 
         result[column] = {
             "groups": rows,
-            "gaps": {m: gap(m) for m in ("selection_rate", "true_positive_rate", "false_positive_rate", "accuracy", "roc_auc")},
+            "gaps": {
+                m: gap(m)
+                for m in (
+                    "selection_rate",
+                    "true_positive_rate",
+                    "false_positive_rate",
+                    "accuracy",
+                    "roc_auc",
+                )
+            },
         }
     return result
 
@@ -102,7 +125,9 @@ def plot_data(y: np.ndarray, proba: np.ndarray, cfg: Evaluate) -> dict[str, pd.D
     order = np.argsort(recall, kind="stable")
     # Interpolated precision: the best precision reachable at recall >= r.
     best = np.maximum.accumulate(precision[order][::-1])[::-1]
-    prob_true, prob_pred = calibration_curve(y, proba, n_bins=cfg.calibration_bins, strategy="uniform")
+    prob_true, prob_pred = calibration_curve(
+        y, proba, n_bins=cfg.calibration_bins, strategy="uniform"
+    )
     predicted = (proba >= cfg.threshold).astype(int)
     return {
         "roc": pd.DataFrame({"fpr": grid, "tpr": np.interp(grid, fpr, tpr)}),
@@ -112,18 +137,36 @@ def plot_data(y: np.ndarray, proba: np.ndarray, cfg: Evaluate) -> dict[str, pd.D
     }
 
 
-def importance(model: Pipeline, frame: pd.DataFrame, y: np.ndarray, features: FeatureSpec, cfg: Evaluate, seed: int) -> pd.DataFrame:
+def importance(
+    model: Pipeline,
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    features: FeatureSpec,
+    cfg: Evaluate,
+    seed: int,
+) -> pd.DataFrame:
     """Permutation importance on the test split: drop in ROC AUC when a column is shuffled."""
     result = permutation_importance(
-        model, frame[features.columns], y, scoring="roc_auc", n_repeats=cfg.importance_repeats, random_state=seed
+        model,
+        frame[features.columns],
+        y,
+        scoring="roc_auc",
+        n_repeats=cfg.importance_repeats,
+        random_state=seed,
     )
     table = pd.DataFrame(
-        {"feature": features.columns, "importance": result.importances_mean, "std": result.importances_std}
+        {
+            "feature": features.columns,
+            "importance": result.importances_mean,
+            "std": result.importances_std,
+        }
     )
     return table.sort_values(["importance", "feature"], ascending=[False, True], kind="stable")
 
 
-def runtime(model: Pipeline, frame: pd.DataFrame, features: FeatureSpec, model_path: Path, cfg: Evaluate) -> dict[str, Any]:
+def runtime(
+    model: Pipeline, frame: pd.DataFrame, features: FeatureSpec, model_path: Path, cfg: Evaluate
+) -> dict[str, Any]:
     """Per-row latency (one row per call, as an online service sees it) and model size."""
     rows = frame[features.columns].head(cfg.latency_rows)
     timings = []
@@ -159,7 +202,11 @@ def evaluate(
     if len(np.unique(y)) < 2:
         raise DataError(f"{test_csv}: column {data.target!r} holds one class only; cannot score")
     proba = predict(model, frame, features)
-    metrics = {**rounded(quality(y, proba, cfg.threshold)), "rows": len(frame), "positive_rate": round(float(y.mean()), 6)}
+    metrics = {
+        **rounded(quality(y, proba, cfg.threshold)),
+        "rows": len(frame),
+        "positive_rate": round(float(y.mean()), 6),
+    }
     slices = slice_metrics(frame, y, proba, data, cfg)
     curves = plot_data(y, proba, cfg)
     curves["importance"] = importance(model, frame, y, features, cfg, seed)

@@ -104,4 +104,6 @@ def load_feature_spec(path: Path | str) -> FeatureSpec:
     try:
         return FeatureSpec(numeric=tuple(raw["numeric"]), categorical=tuple(raw["categorical"]))
     except (KeyError, TypeError):
-        raise DataError(f"{path}: not a feature selection (needs numeric and categorical)") from None
+        raise DataError(
+            f"{path}: not a feature selection (needs numeric and categorical)"
+        ) from None

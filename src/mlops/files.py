@@ -50,9 +50,7 @@ def write_csv(path: Path | str, frame: pd.DataFrame, float_format: str | None = 
     """
     write_atomic(
         path,
-        lambda tmp: frame.to_csv(
-            tmp, index=False, lineterminator="\n", float_format=float_format
-        ),
+        lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n", float_format=float_format),
     )
 
 

@@ -14,8 +14,10 @@ def summary(p: Params) -> str:
         f"model      {training['model']} on {training['rows']} train rows, "
         f"{training['features']} features",
         f"test       {metrics['rows']} rows, positive rate {metrics['positive_rate']:.3f}",
-        "quality    " + "  ".join(
-            f"{k} {metrics[k]:.4f}" for k in ("roc_auc", "pr_auc", "accuracy", "f1", "log_loss", "brier")
+        "quality    "
+        + "  ".join(
+            f"{k} {metrics[k]:.4f}"
+            for k in ("roc_auc", "pr_auc", "accuracy", "f1", "log_loss", "brier")
         ),
         f"runtime    fit {training['fit_seconds']} s, latency p50 {runtime['latency_ms_p50']} ms/row, "
         f"model {runtime['model_bytes'] / 1024:.0f} KiB",

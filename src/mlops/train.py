@@ -18,7 +18,9 @@ from mlops.model import build_model
 from mlops.model_io import save_model
 
 
-def fit(train_csv: Path | str, features: FeatureSpec, data: Data, cfg: Train) -> tuple[Pipeline, dict[str, Any]]:
+def fit(
+    train_csv: Path | str, features: FeatureSpec, data: Data, cfg: Train
+) -> tuple[Pipeline, dict[str, Any]]:
     """Fit a fresh model; return it with facts about the fit."""
     frame = read_split(train_csv)
     missing = [c for c in features.columns if c not in frame.columns]

@@ -43,7 +43,9 @@ def get_data(params: Params, root: Path | str = ".") -> str:
     folder = tracked_dir(params)
     dvc_file = root / f"{folder}.dvc"
     if not dvc_file.exists():
-        raise DataError(f"{dvc_file}: not found; create it with `mlops ingest` then `dvc add {folder}`")
+        raise DataError(
+            f"{dvc_file}: not found; create it with `mlops ingest` then `dvc add {folder}`"
+        )
     repo = Repo(str(root))
     with _quiet_dvc():
         if not repo.status(targets=[str(dvc_file)]):
