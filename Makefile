@@ -33,7 +33,10 @@ run: data ## install, get the data, run the whole pipeline, print the headline m
 repro: ## rerun only what changed (assumes `make install` ran)
 	$(RUN) dvc repro
 
-test: install ## every check: lint and the whole test suite
+lint: install ## every pre-commit hook on every file: ruff, YAML/TOML, zizmor, schemas, DVC
+	$(RUN) pre-commit run --all-files --show-diff-on-failure
+
+test: lint ## every check: lint and the whole test suite
 	$(RUN) pytest
 
 bench: install ## print pipeline timings and peak memory (not part of the tests)
