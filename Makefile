@@ -13,7 +13,7 @@ UV_BOOTSTRAP_VERSION := 0.13.9
 export UV_COMPILE_BYTECODE := 1
 RUN := $(UV) run --locked --no-sync
 
-.PHONY: help install data run repro test test-fast lint bench clean
+.PHONY: help install data run repro test test-fast lint bench clean report gate
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,19 @@ lint: install ## every pre-commit hook on every file: ruff, YAML/TOML, zizmor, s
 
 test: lint ## every check: lint and the whole test suite
 	$(RUN) pytest
+
+# Review loop. BASE: the revision the report compares with (and the gate's champion when
+# no model is in prod). CHAMPION empty: newest GTO prod model, else BASE. `mlops gate`
+# exits 0 pass, 1 fail, 2 error; make turns any non-zero into 2, so read the decision
+# ("pass", "fail" or "error") from reports/gate.json.
+BASE ?= main
+CHAMPION ?=
+
+report: ## compare the workspace with BASE (default main): reports/report.md, the PR comment
+	$(RUN) mlops report --base $(BASE)
+
+gate: ## promotion gate vs CHAMPION (default: prod, else BASE): reports/gate.json, exit 0 = pass
+	$(RUN) mlops gate --base $(BASE) $(if $(CHAMPION),--champion $(CHAMPION))
 
 bench: install ## print pipeline timings and peak memory (not part of the tests)
 	$(RUN) python bench/pipeline.py

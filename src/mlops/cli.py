@@ -1,6 +1,7 @@
 """The `mlops` command: one subcommand per stage. Wiring only: parse, call, exit code.
 
-Exit codes: 0 success, 2 a user-fixable error (printed as one line on stderr).
+Exit codes: 0 success, 1 a gate that refuses the challenger, 2 a user-fixable error
+(printed as one line on stderr).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from mlops.config import Params, load_params
 from mlops.errors import MlopsError
 
-EXIT_OK, EXIT_ERROR = 0, 2
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
 
 def _ingest(p: Params, _: argparse.Namespace) -> str:
@@ -81,7 +82,35 @@ def _summary(p: Params, _: argparse.Namespace) -> str:
     return summary(p)
 
 
-COMMANDS: dict[str, tuple[Callable[[Params, argparse.Namespace], str], str]] = {
+def _report(p: Params, args: argparse.Namespace) -> str:
+    from mlops.compare.report import run_report
+
+    out = args.out or p.paths.report
+    verdict = run_report(p, args.base, out)
+    return f"report: wrote {out} ({verdict})"
+
+
+def _gate(p: Params, args: argparse.Namespace) -> tuple[str, int]:
+    from mlops.compare.gate import run_gate, summary_line
+
+    document = run_gate(p, args.champion, args.base)
+    return summary_line(document), EXIT_OK if document["decision"] == "pass" else EXIT_FAIL
+
+
+def _review_options(parser: argparse.ArgumentParser, command: str) -> None:
+    if command == "report":
+        parser.add_argument("--base", default="main", help="revision to compare with (%(default)s)")
+        parser.add_argument("--out", help="markdown file to write (default: paths.report)")
+    if command == "gate":
+        parser.add_argument(
+            "--champion", help="revision or tag (default: newest prod, else --base)"
+        )
+        parser.add_argument("--base", default="main", help="champion if no prod (%(default)s)")
+
+
+Handler = Callable[[Params, argparse.Namespace], "str | tuple[str, int]"]
+
+COMMANDS: dict[str, tuple[Handler, str]] = {
     "get-data": (_get_data, "pull data/ from the DVC remote, or rebuild it from the source"),
     "ingest": (_ingest, "read ingest.sources and write the normalised snapshot"),
     "validate": (_validate, "check the snapshot against the schema and quality rules"),
@@ -90,6 +119,8 @@ COMMANDS: dict[str, tuple[Callable[[Params, argparse.Namespace], str], str]] = {
     "train": (_train, "fit the model Pipeline and save it with skops"),
     "evaluate": (_evaluate, "metrics, slice metrics, plot data, latency and size"),
     "summary": (_summary, "print the headline metrics and where the results are"),
+    "report": (_report, "compare the workspace with --base REV: markdown for the PR comment"),
+    "gate": (_gate, "promotion gate vs the champion: gate.json; exit 0 pass, 1 fail"),
 }
 
 
@@ -98,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--params", default="params.yaml", help="params file (default: %(default)s)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_, help_text) in COMMANDS.items():
-        sub.add_parser(name, help=help_text, description=help_text)
+        _review_options(sub.add_parser(name, help=help_text, description=help_text), name)
     return parser
 
 
@@ -107,11 +138,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler, _ = COMMANDS[args.command]
     try:
         params = load_params(args.params)
-        print(handler(params, args))
+        result = handler(params, args)
+        message, code = result if isinstance(result, tuple) else (result, EXIT_OK)
+        print(message)
     except MlopsError as exc:
         print(f"mlops {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    return EXIT_OK
+    return code
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ class Paths(Strict):
     slices: str
     runtime: str
     plots: str
+    report: str
+    gate: str
 
 
 class SimulatedMonths(Strict):
@@ -121,6 +123,36 @@ class Evaluate(Strict):
     latency_rows: Annotated[int, Field(ge=10, le=10_000)]
 
 
+Metric = Literal["roc_auc", "pr_auc", "accuracy", "f1", "log_loss", "brier"]
+SliceMetric = Literal["roc_auc", "accuracy", "true_positive_rate"]
+GapMetric = Literal[
+    "selection_rate", "true_positive_rate", "false_positive_rate", "accuracy", "roc_auc"
+]
+
+
+class Bootstrap(Strict):
+    """Paired bootstrap of (challenger - champion) on the same rows; seeded, deterministic."""
+
+    resamples: Annotated[int, Field(ge=100, le=100_000)]
+    confidence: Annotated[float, Field(ge=0.5, lt=1.0)]
+    seed: Annotated[int, Field(ge=0)]
+
+
+class Gate(Strict):
+    """The promotion policy: when a challenger may replace the champion (compare/gate.py)."""
+
+    primary_metric: Metric
+    margin: Annotated[float, Field(ge=0.0, le=1.0)]
+    bootstrap: Bootstrap
+    floors: dict[Metric, float] = Field(default_factory=dict)
+    slice_metrics: list[SliceMetric] = Field(default_factory=list)
+    slice_tolerance: Annotated[float, Field(ge=0.0, le=1.0)]
+    fairness_gaps: list[GapMetric] = Field(default_factory=list)
+    gap_tolerance: Annotated[float, Field(ge=0.0, le=1.0)]
+    max_latency_ms_p95: Annotated[float, Field(gt=0.0)]
+    max_model_bytes: Annotated[int, Field(ge=1)]
+
+
 class Params(Strict):
     paths: Paths
     ingest: Ingest
@@ -130,6 +162,7 @@ class Params(Strict):
     featurize: Featurize
     train: Train
     evaluate: Evaluate
+    gate: Gate
 
     @field_validator("data")
     @classmethod
