@@ -105,4 +105,54 @@ def pipeline_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def pipeline_copy(pipeline_repo: Path, tmp_path: Path) -> Iterator[Path]:
     """A private, writable copy of pipeline_repo for a test that changes things."""
-    yield copy_repo(pipeline_repo, tmp_path / "repo")
+    return copy_repo(pipeline_repo, tmp_path / "repo")
+
+
+# --- Unit-test fixtures: the real default data, built once per session in a temp folder.
+
+
+@pytest.fixture(scope="session")
+def params():
+    """params.yaml of this checkout, with source paths made absolute."""
+    from mlops.config import load_params
+
+    p = load_params(ROOT / "params.yaml")
+    sources = [str(ROOT / s) for s in p.ingest.sources]
+    return p.model_copy(update={"ingest": p.ingest.model_copy(update={"sources": sources})})
+
+
+@pytest.fixture(scope="session")
+def snapshot_path(params, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from mlops.data.ingest import ingest
+
+    path = tmp_path_factory.mktemp("snapshot") / "snapshot.csv"
+    ingest(params.ingest, params.data, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def splits(params, snapshot_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """(train_path, test_path) written by the prepare stage."""
+    from mlops.data.prepare import prepare
+
+    folder = tmp_path_factory.mktemp("splits")
+    train, test = folder / "train.csv", folder / "test.csv"
+    prepare(snapshot_path, params.data, params.prepare, train, test)
+    return train, test
+
+
+@pytest.fixture(scope="session")
+def feature_spec(params, splits):
+    from mlops.data.prepare import read_split
+    from mlops.features import FeatureSpec, select_features
+
+    selection = select_features(read_split(splits[0]), params.data, params.featurize)
+    return FeatureSpec(tuple(selection["numeric"]), tuple(selection["categorical"]))
+
+
+@pytest.fixture(scope="session")
+def fitted(params, splits, feature_spec):
+    """The default model fitted on the default train split, and its fit facts."""
+    from mlops.train import fit
+
+    return fit(splits[0], feature_spec, params.data, params.train)

@@ -43,7 +43,9 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 def _renumber(node: Any, ids: dict[int, int], files: dict[str, str]) -> Any:
     if isinstance(node, dict):
         out = {}
-        for key, value in node.items():
+        # Sorted traversal: the numbering must not depend on the order skops wrote keys in,
+        # so that rewriting an already canonical file is a no-op.
+        for key, value in sorted(node.items()):
             if key == "__id__" and isinstance(value, int):
                 out[key] = ids.setdefault(value, len(ids) + 1)
             elif key == "file" and isinstance(value, str) and value in files:

@@ -18,7 +18,7 @@ from mlops.files import read_csv, write_csv
 from mlops.hashing import unit_interval
 
 
-def test_mask(row_ids: pd.Series, salt: str, test_fraction: float) -> np.ndarray:
+def in_test_split(row_ids: pd.Series, salt: str, test_fraction: float) -> np.ndarray:
     """True for rows in the test split; depends only on (salt, id, fraction)."""
     return unit_interval(row_ids, f"split:{salt}") < test_fraction
 
@@ -34,7 +34,7 @@ def prepare(
     snapshot: Path | str, data: Data, cfg: Prepare, train_out: Path | str, test_out: Path | str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = clean(read_snapshot(snapshot, data), data)
-    in_test = test_mask(frame[data.id_column], cfg.split_salt, cfg.test_fraction)
+    in_test = in_test_split(frame[data.id_column], cfg.split_salt, cfg.test_fraction)
     train, test = frame[~in_test], frame[in_test]
     write_csv(train_out, train)
     write_csv(test_out, test)

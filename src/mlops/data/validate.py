@@ -44,7 +44,7 @@ def _describe(exc: pandera.errors.SchemaErrors, frame: pd.DataFrame, data: Data)
         return f"column {first['failure_case']!r}: unexpected column (not in the schema){more}"
     rows = [int(i) for i in same["index"].dropna().tolist()]
     if rows:
-        ids = frame.loc[rows[:3], data.id_column].tolist()
+        ids = ", ".join(str(v) for v in frame.loc[rows[:3], data.id_column])
         values = ", ".join(repr(v) for v in same["failure_case"].head(3).tolist())
         example = f"{len(rows)} rows, e.g. {data.id_column} {ids} with {values}"
     else:
@@ -80,14 +80,16 @@ def quality_summary(frame: pd.DataFrame, data: Data, rules: Validate) -> dict[st
         raise DataError(
             f"column {worst!r}: {missing[worst]:.1%} of cells missing, more than "
             f"validate.max_missing_rate={rules.max_missing_rate:.0%}, e.g. {data.id_column} "
-            f"{frame.loc[empty, data.id_column].tolist()}"
+            + ", ".join(str(v) for v in frame.loc[empty, data.id_column])
         )
     return {
         "rows": len(frame),
         "columns": len(frame.columns),
         "positive_rate": round(float((frame[data.target] == data.positive_label).mean()), 6),
         "missing_rate": {c: round(float(r), 6) for c, r in missing.items() if r > 0},
-        "rows_by_month": {str(m): int(n) for m, n in frame[data.time_column].value_counts().sort_index().items()},
+        "rows_by_month": {
+            str(m): int(n) for m, n in frame[data.time_column].value_counts().sort_index().items()
+        },
     }
 
 

@@ -1,0 +1,28 @@
+"""Prepare: a split decided by a hash of the row id, stable as data grows."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mlops.data.prepare import in_test_split, read_split
+
+
+def test_split_sizes_and_labels(params, splits):
+    train, test = read_split(splits[0]), read_split(splits[1])
+    assert len(train) + len(test) == 48_842
+    assert abs(len(test) / 48_842 - params.prepare.test_fraction) < 0.01
+    assert set(train["income"]) == {0, 1}
+    assert not set(train["row_id"]) & set(test["row_id"])
+
+
+def test_split_is_stable_when_rows_are_appended():
+    old = in_test_split(pd.Series(range(1_000)), "salt", 0.2)
+    grown = in_test_split(pd.Series(range(5_000)), "salt", 0.2)
+    assert (grown[:1_000] == old).all()
+
+
+def test_split_depends_on_the_salt_and_fraction():
+    ids = pd.Series(range(2_000))
+    assert (in_test_split(ids, "a", 0.2) != in_test_split(ids, "b", 0.2)).any()
+    small, large = in_test_split(ids, "a", 0.1), in_test_split(ids, "a", 0.3)
+    assert (large | ~small).all()  # growing the fraction only adds rows to test
