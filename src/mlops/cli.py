@@ -82,6 +82,88 @@ def _summary(p: Params, _: argparse.Namespace) -> str:
     return summary(p)
 
 
+# --- Workflow steps (src/mlops/github.py, registry.py, release.py). Inputs come from
+# environment variables: workflows pass GitHub context through `env:`, never inline.
+
+
+def _repro(_: Params, __: argparse.Namespace) -> str:
+    from mlops.github import repro
+
+    return repro()
+
+
+def _verdict(p: Params, _: argparse.Namespace) -> tuple[str, int]:
+    from mlops.github import verdict
+
+    code, line = verdict()
+    return line, code
+
+
+def _comment_compose(_: Params, __: argparse.Namespace) -> str:
+    from mlops.github import compose_comment
+
+    return f"comment-compose: wrote {compose_comment()}"
+
+
+def _comment_post(_: Params, __: argparse.Namespace) -> str:
+    from mlops.github import post_comment
+
+    return post_comment()
+
+
+def _register(_: Params, __: argparse.Namespace) -> str:
+    from mlops import registry
+    from mlops.github import fetch_tags, push_tags, set_output
+
+    fetch_tags()
+    version, tags = registry.register()
+    tags += registry.assign("staging", version)
+    push_tags(tags)
+    set_output("version", version)
+    return f"register: {registry.ARTIFACT}@{version} in staging; pushed {tags or 'nothing new'}"
+
+
+def _assign(_: Params, __: argparse.Namespace) -> str:
+    import os
+
+    from mlops import registry
+    from mlops.github import fetch_tags, push_tags
+
+    version, stage = os.environ.get("VERSION", "").strip(), os.environ.get("STAGE", "").strip()
+    fetch_tags()
+    tags = registry.assign(stage, version)
+    push_tags(tags)
+    return f"assign: {registry.ARTIFACT}@{version} -> {stage}; pushed {tags or 'nothing new'}"
+
+
+def _rollback(_: Params, __: argparse.Namespace) -> str:
+    import os
+
+    from mlops import registry
+    from mlops.github import fetch_tags, push_tags
+
+    version = os.environ.get("ROLLBACK_TO", "").strip()
+    fetch_tags()
+    tags = registry.rollback(version)
+    push_tags(tags)
+    return f"rollback: {registry.ARTIFACT}@{version} is prod again; pushed {tags}"
+
+
+def _release(p: Params, _: argparse.Namespace) -> str:
+    import os
+
+    from mlops import registry, release
+    from mlops.github import fetch_tags
+
+    version = os.environ.get("VERSION", "").strip()
+    fetch_tags()
+    commit = registry.resolve_commit(f"{registry.ARTIFACT}@{version}")
+    assets = release.build(p, version, commit)
+    if os.environ.get("RELEASE_DRY_RUN", "").strip().lower() == "true":
+        return f"release: assets in {release.RELEASE_DIR} (dry run, nothing published)"
+    return release.publish(version, assets, assets[-1])
+
+
 def _report(p: Params, args: argparse.Namespace) -> str:
     from mlops.compare.report import run_report
 
@@ -121,6 +203,14 @@ COMMANDS: dict[str, tuple[Handler, str]] = {
     "summary": (_summary, "print the headline metrics and where the results are"),
     "report": (_report, "compare the workspace with --base REV: markdown for the PR comment"),
     "gate": (_gate, "promotion gate vs the champion: gate.json; exit 0 pass, 1 fail"),
+    "repro": (_repro, "dvc repro, with --pull --allow-missing when a DVC remote is usable"),
+    "verdict": (_verdict, "exit 0/1/2 on reports/gate.json's decision (the gate check)"),
+    "comment-compose": (_comment_compose, "PR comment body + meta (env PR_NUMBER, HEAD_SHA)"),
+    "comment-post": (_comment_post, "validate the comment folder, post it with CML"),
+    "register": (_register, "register HEAD as the next model version, assign staging, push"),
+    "assign": (_assign, "assign env VERSION to env STAGE, push the tag"),
+    "rollback": (_rollback, "make env ROLLBACK_TO the only prod version again, push"),
+    "release": (_release, "model card + assets for env VERSION; gh release create"),
 }
 
 
