@@ -27,10 +27,12 @@ data: install ## get data/ from the DVC remote, or rebuild it from the source
 	$(RUN) mlops get-data
 
 run: data ## install, get the data, run the whole pipeline, print the headline metrics
+	$(RUN) mlops check-params
 	$(RUN) dvc repro
 	$(RUN) mlops summary
 
 repro: ## rerun only what changed (assumes `make install` ran)
+	$(RUN) mlops check-params
 	$(RUN) dvc repro
 
 lint: install ## every pre-commit hook on every file: ruff, YAML/TOML, zizmor, schemas, DVC
