@@ -22,14 +22,15 @@ from mlops.errors import DataError
 
 @contextlib.contextmanager
 def _quiet_dvc() -> Iterator[None]:
-    """A missing remote object is expected on a fresh fork: do not print DVC's ERROR lines."""
-    logger = logging.getLogger("dvc")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
+    """A missing remote object is expected on a fresh fork: do not print DVC's warnings.
+
+    logging.disable, not a logger level: DVC resets its loggers' levels inside pull.
+    """
+    logging.disable(logging.CRITICAL)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        logging.disable(logging.NOTSET)
 
 
 def tracked_dir(params: Params) -> Path:
