@@ -100,7 +100,10 @@ def test_every_zizmor_ignore_says_why() -> None:
     [
         ("vendor.github-workflows", [str(w) for w in WORKFLOWS]),
         ("vendor.dependabot", [str(GITHUB / "dependabot.yml")]),
-        ("vendor.github-issue-forms", [str(p) for p in (GITHUB / "ISSUE_TEMPLATE").glob("[!c]*.yml")]),
+        (
+            "vendor.github-issue-forms",
+            [str(p) for p in (GITHUB / "ISSUE_TEMPLATE").glob("[!c]*.yml")],
+        ),
     ],
 )
 def test_schema(schema: str, files: list[str]) -> None:
