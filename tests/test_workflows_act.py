@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, VENV_BIN, copy_repo, git, run, tool_env
+from conftest import GIT_IDENTITY, ROOT, VENV_BIN, copy_repo, git, make_clone, run, tool_env
+from mlops import registry
 
 pytestmark = pytest.mark.e2e
 
@@ -283,3 +284,40 @@ def test_every_workflow_that_act_runs_uses_only_stubbed_actions() -> None:
                 if "uses" in step:
                     used.add(step["uses"].split("@")[0])
     assert used - {"actions/checkout"} == names
+
+
+def test_rollback_workflow_puts_an_earlier_version_back_in_prod(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    repo = make_clone(tmp_path / "repo")
+    bare = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    git(repo, "remote", "add", "origin", str(bare))
+    git(repo, "remote", "add", "github", REMOTE)
+    first, tags = registry.register(repo)
+    tags += registry.assign("prod", first, repo)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "second model")
+    second, more = registry.register(repo)
+    tags += more + registry.assign("prod", second, repo)
+    git(repo, "push", "-q", "origin", "main", *tags)
+    before = set(git(repo, "ls-remote", "--tags", "origin").split())
+
+    # input is data: a shell-looking version is refused in Python, nothing is pushed
+    bad = event_file("workflow_dispatch_rollback.json", tmp_path / "bad.json",
+                     VERSION=f"{first}; git push origin --delete main")  # fmt: skip
+    refused = act(repo, "workflow_dispatch", "rollback.yml", bad, tmp_path / "bad")
+    assert refused.jobs == {"rollback": "failed"}, explain(refused)
+    assert "is not of the form v1.2.3" in refused.log
+    assert set(git(repo, "ls-remote", "--tags", "origin").split()) == before
+
+    event = event_file("workflow_dispatch_rollback.json", tmp_path / "ok.json", VERSION=first)
+    rolled = act(repo, "workflow_dispatch", "rollback.yml", event, tmp_path / "ok")
+    assert rolled.jobs == {"rollback": "succeeded"}, explain(rolled)
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(bare), str(clone)], tmp_path)
+    shown = json.loads(run(["gto", "show", "--json"], clone).stdout)
+    assert shown["model"]["stage"]["prod"] == first
+    assert registry.in_stage("prod", clone) == [first]
+    print(f"act rollback.yml: {rolled.seconds:.0f} s")
