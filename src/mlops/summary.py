@@ -19,7 +19,8 @@ def summary(p: Params) -> str:
             f"{k} {metrics[k]:.4f}"
             for k in ("roc_auc", "pr_auc", "accuracy", "f1", "log_loss", "brier")
         ),
-        f"runtime    fit {training['fit_seconds']} s, latency p50 {runtime['latency_ms_p50']} ms/row, "
+        f"runtime    fit {training['fit_seconds']} s, "
+        f"latency p50 {runtime['latency_ms_p50']} ms/row, "
         f"model {runtime['model_bytes'] / 1024:.0f} KiB",
         f"results    {p.paths.metrics}, {p.paths.slices}, {p.paths.runtime}, {p.paths.plots}/, "
         f"model {p.paths.model}",
