@@ -69,6 +69,12 @@ def test_source_errors_name_the_source(params, tmp_path):
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_unknown_read_option_is_a_data_error(params, tmp_path):
+    cfg = params.ingest.model_copy(update={"read_csv": {"no_such_option": 1}})
+    with pytest.raises(DataError, match=r"adult\.data\.gz: cannot read source \(.*no_such_option"):
+        ingest(cfg, params.data, tmp_path / "out.csv")
+
+
 def test_snake_case():
     assert snake_case(" Native-Country ") == "native_country"
     assert snake_case("capital gain (USD)") == "capital_gain_usd"

@@ -36,7 +36,8 @@ def _read_one(source: str, cfg: Ingest) -> pd.DataFrame:
         raise DataError(f"{source}: source file not found (see ingest.sources)") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{source}: source file is empty") from None
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError) as exc:
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError, TypeError) as exc:
+        # TypeError: an option in ingest.read_csv that pandas does not know.
         detail = " ".join(str(exc).split())
         raise DataError(f"{source}: cannot read source ({detail})") from None
 
