@@ -233,14 +233,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Workflow steps that report on a run which may have failed, even on a broken params.yaml.
+WITHOUT_PARAMS = {"verdict", "comment-compose", "comment-post"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler, _ = COMMANDS[args.command]
     try:
-        params = load_params(args.params)
-        # Before any numeric library loads: OpenMP reads this once, at start-up.
-        os.environ["OMP_NUM_THREADS"] = str(params.threads)
-        result = handler(params, args)
+        if args.command in WITHOUT_PARAMS:
+            result = handler(None, args)  # type: ignore[arg-type]
+        else:
+            params = load_params(args.params)
+            # Before any numeric library loads: OpenMP reads this once, at start-up.
+            os.environ["OMP_NUM_THREADS"] = str(params.threads)
+            result = handler(params, args)
         message, code = result if isinstance(result, tuple) else (result, EXIT_OK)
         print(message)
     except MlopsError as exc:
