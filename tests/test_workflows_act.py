@@ -126,9 +126,13 @@ def set_param(repo: Path, pattern: str, replacement: str) -> None:
 @pytest.fixture(scope="module")
 def act_repo(pipeline_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """main with the pipeline run and committed, pushed to a bare 'GitHub' remote;
-    branches `worse` (a 2-iteration model) and `same` (a comment edit only)."""
+    branches `worse` (a 2-iteration model), `broken` (a typo in params.yaml) and `same`
+    (a comment edit only)."""
     base = tmp_path_factory.mktemp("act")
     repo = copy_repo(pipeline_repo, base / "repo")
+    # These tests are about the workflows, not this machine's speed: a latency ceiling
+    # that a busy CI host cannot break (the gate's own tests cover that rule).
+    set_param(repo, r"^(\s+max_latency_ms_p95:) [0-9.]+", r"\1 100000.0")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", "pipeline outputs")
     bare = base / "origin.git"
@@ -141,6 +145,10 @@ def act_repo(pipeline_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     set_param(repo, r"^(\s+max_iter:) 300$", r"\1 2")
     set_param(repo, r"^(\s+early_stopping:) true$", r"\1 false")
     git(repo, "commit", "-q", "-am", "Fewer boosting iterations")
+
+    git(repo, "checkout", "-q", "-b", "broken", "main")
+    set_param(repo, r"^(\s+)max_iter: 300$", r"\1max_iters: 300")  # a typo: unknown key
+    git(repo, "commit", "-q", "-am", "Typo in params")
 
     git(repo, "checkout", "-q", "-b", "same", "main")
     set_param(repo, r"^(train:)$", r"\1  # reviewed: defaults kept")
@@ -205,6 +213,16 @@ def test_unchanged_model_pr_passes_the_gate(act_repo: Path, tmp_path: Path) -> N
     body = (same.record / "comments/0.md").read_text()
     assert re.search(r"pass", body[:2000], flags=re.IGNORECASE)
     print(f"act pr.yml (unchanged model): {same.seconds:.0f} s")
+
+
+def test_broken_pr_fails_both_checks_and_still_comments(act_repo: Path, tmp_path: Path) -> None:
+    broken = pr_run(act_repo, "broken", tmp_path)
+    assert broken.jobs == {"report": "failed", "gate": "failed"}, explain(broken)
+    assert "mlops get-data: error: params.yaml: train.hist_gradient_boosting" in broken.log
+    assert not (broken.record / "artifacts/pr-report/gate.json").exists()
+    body = (broken.record / "comments/0.md").read_text()
+    assert "was not written" in body
+    assert "gate.json: not found" in body
 
 
 def test_fork_pr_comment_is_posted_from_the_artifact_as_data(
