@@ -42,7 +42,7 @@ test: lint ## every check: lint and the whole test suite
 	$(RUN) pytest
 
 # Review loop. BASE: the revision the report compares with (and the gate's champion when
-# no model is in prod). CHAMPION empty: newest GTO prod model, else BASE. `mlops gate`
+# no model is in prod). CHAMPION empty: current GTO prod model, else BASE. `mlops gate`
 # exits 0 pass, 1 fail, 2 error; make turns any non-zero into 2, so read the decision
 # ("pass", "fail" or "error") from reports/gate.json.
 BASE ?= main

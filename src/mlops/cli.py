@@ -192,7 +192,7 @@ def _review_options(parser: argparse.ArgumentParser, command: str) -> None:
         parser.add_argument("--out", help="markdown file to write (default: paths.report)")
     if command == "gate":
         parser.add_argument(
-            "--champion", help="revision or tag (default: newest prod, else --base)"
+            "--champion", help="revision or tag (default: current prod, else --base)"
         )
         parser.add_argument("--base", default="main", help="champion if no prod (%(default)s)")
 

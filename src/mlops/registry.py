@@ -2,7 +2,8 @@
 
 GTO keeps the registry in git alone: `model@v1.2.0` registers a version of the artifact
 `model` (declared under `artifacts:` in dvc.yaml) at a commit, `model#prod#3` assigns it
-to the `prod` stage. The newest assignment wins, so a rollback is one more tag.
+to the `prod` stage. GTO reads the highest version still assigned to a stage as current
+(semver order, not tag time), so a rollback unassigns the versions above the one restored.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def resolve_commit(rev: str, repo: Path | str = ".") -> str:
 
 
 def prod_version(repo: Path | str = ".") -> tuple[str, str] | None:
-    """(version, commit) of the artifact's newest `prod` assignment, or None if none."""
+    """(version, commit) of the artifact's current `prod` version (GTO: the highest version
+    actively assigned to prod), or None if none."""
     from gto import api
     from gto.exceptions import ArtifactNotFound, NoRepo
 
@@ -55,12 +57,12 @@ def prod_version(repo: Path | str = ".") -> tuple[str, str] | None:
         return None
     if not active:
         return None
-    newest = active[0]
-    return str(newest.version), str(newest.commit_hexsha)
+    current = active[0]
+    return str(current.version), str(current.commit_hexsha)
 
 
 def resolve_champion(rev: str | None, base: str, repo: Path | str = ".") -> Champion:
-    """The champion: `rev` if given; else the newest prod model; else the base branch."""
+    """The champion: `rev` if given; else the current prod model; else the base branch."""
     if rev:
         return Champion(resolve_commit(rev, repo), rev, "rev")
     found = prod_version(repo)

@@ -1,6 +1,6 @@
 """`mlops gate`: may the workspace's model (challenger) replace the champion?
 
-Champion: `--champion REV_OR_TAG` if given, else the newest GTO `prod` model, else the
+Champion: `--champion REV_OR_TAG` if given, else the current GTO `prod` model, else the
 base branch. Both are scored on the challenger's test split and judged by the rules in
 `gate:` of params.yaml (compare/policy.py). Writes reports/gate.json, a machine-readable
 decision with every rule's value, threshold and result; the CLI exits 0 pass, 1 fail,

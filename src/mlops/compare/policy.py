@@ -117,10 +117,13 @@ def slices(comparison: Comparison, cfg: Gate, min_size: int) -> tuple[list[Rule]
         base = comparison.base_slices.get(column, {"groups": {}, "gaps": {}})
         for group in sorted(head["groups"]):
             h, b = head["groups"][group], base["groups"].get(group)
-            if h["n"] < min_size or b is None:
+            if h["n"] < min_size:
                 skipped.append(
                     f"slice {column}={group}: {h['n']} rows < evaluate.min_slice_size {min_size}"
                 )
+                continue
+            if b is None:
+                skipped.append(f"slice {column}={group}: the champion has no such slice")
                 continue
             for metric in cfg.slice_metrics:
                 if h.get(metric) is None or b.get(metric) is None:
