@@ -114,6 +114,14 @@ def test_unchanged_branch_passes_against_the_prod_model_from_the_registry(pipeli
     make = run(["make", "--no-print-directory", "gate", "RUN=", "BASE=main"], repo)
     assert "gate: PASS" in make.stdout
 
+    # The report: the same verdict, and the same bytes on a second run (deterministic).
+    texts = []
+    for _ in range(2):
+        run(["mlops", "report", "--base", "main"], repo)
+        texts.append((repo / "reports/report.md").read_bytes())
+    assert texts[0] == texts[1]
+    assert texts[0].decode().startswith("**Gate: PASSED** against champion `main`")
+
 
 def test_appended_months_show_in_the_data_diff_and_both_models_score_the_same_rows(
     pipeline_copy: Path, tmp_path: Path
