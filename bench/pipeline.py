@@ -37,7 +37,12 @@ def timed(args: list[str], repo: Path) -> tuple[float, int, str]:
     """Seconds, peak RSS in MiB, and stdout of one command (fails loudly)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        args, cwd=repo, env=tool_env(repo), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args,
+        cwd=repo,
+        env=tool_env(repo),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     out = proc.stdout.read() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
@@ -62,7 +67,7 @@ def main() -> None:
         repo = make_clone(work / "repo")
         get_data, _, _ = timed(["mlops", "get-data"], repo)
 
-        cold, stage_times, stage_mem = [], {s: [] for s in STAGES}, {s: 0 for s in STAGES}
+        cold, stage_times, stage_mem = [], {s: [] for s in STAGES}, dict.fromkeys(STAGES, 0)
         for _ in range(args.repeats):
             shutil.rmtree(repo / ".dvc" / "cache", ignore_errors=True)
             seconds, _, out = timed(["dvc", "repro", "--force"], repo)
@@ -88,7 +93,8 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"machine          {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    print(f"machine          {machine}, Python {platform.python_version()}")
     print(f"repeats          {args.repeats} (medians shown)")
     print(f"get-data         {get_data:6.2f} s  (rebuild data/ from the source, once)")
     print(f"cold pipeline    {median(cold)}  (dvc repro --force, empty cache)")
