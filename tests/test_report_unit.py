@@ -12,9 +12,11 @@ import pytest
 
 from conftest import run
 from mlops.compare import datadiff
+from mlops.compare.gate import run_gate, summary_line
 from mlops.compare.report import LIMIT, fit_to_limit, params_section
 from mlops.compare.sides import Side
-from mlops.config import Data
+from mlops.config import Data, load_params
+from mlops.errors import MlopsError
 
 DATA = Data(
     id_column="row_id", time_column="month", target="income", positive_label=">50K",
@@ -108,3 +110,21 @@ def test_unknown_revisions_are_one_line_errors_and_keep_earlier_outputs(pipeline
     document = json.loads((repo / "reports" / "gate.json").read_text())
     assert document["decision"] == "error"  # never a stale "pass"
     assert "no-such-tag" in document["error"]
+
+    (repo / "reports" / "gate.json").unlink()
+    with pytest.raises(MlopsError, match="'v9' not found"):
+        run_gate(load_params(repo / "params.yaml"), "v9", "main", repo)
+    assert json.loads((repo / "reports" / "gate.json").read_text())["decision"] == "error"
+
+
+def test_the_gate_summary_line_names_the_champion_and_the_failed_rules():
+    champion = {"label": "main", "commit": "0123456789abcdef", "model": "DVC cache"}
+    rules = [{"name": f"rule{i}"} for i in range(8)]
+    passed = {"decision": "pass", "champion": champion, "rules": rules, "failed": []}
+    assert summary_line(passed) == (
+        "gate: PASS against main (0123456, model from DVC cache): all 8 rules pass"
+    )
+    failed = {**passed, "decision": "fail", "failed": [r["name"] for r in rules[:6]]}
+    line = summary_line(failed)
+    assert line.startswith("gate: FAIL against main (0123456, model from DVC cache): 6 of 8")
+    assert line.endswith("rule0, rule1, rule2, rule3, rule4 and 1 more")

@@ -150,7 +150,7 @@ def test_appended_months_show_in_the_data_diff_and_both_models_score_the_same_ro
     assert "up to date" in run(["dvc", "status"], repo).stdout
     git(repo, "commit", "-q", "-am", "append 2025-10 to 2025-12")
 
-    run(["mlops", "report", "--base", "main"], repo)
+    run_report(load_params(repo / "params.yaml"), "main", "reports/report.md", repo)
     report = (repo / "reports/report.md").read_text()
     assert "**Rows by `month`**" in report
     added = {m: int(n.replace(",", "")) for m, n in re.findall(
