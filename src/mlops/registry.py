@@ -49,12 +49,14 @@ def prod_version(repo: Path | str = ".") -> tuple[str, str] | None:
     """(version, commit) of the artifact's current `prod` version (GTO: the highest version
     actively assigned to prod), or None if none."""
     from gto import api
-    from gto.exceptions import ArtifactNotFound, NoRepo
+    from gto.exceptions import ArtifactNotFound, GTOException, NoRepo
 
     try:
         active = api.find_versions_in_stage(str(repo), ARTIFACT, PROD_STAGE)
     except (ArtifactNotFound, NoRepo):
         return None
+    except GTOException as exc:
+        raise RegistryError(f"GTO tags of {ARTIFACT!r} unreadable: {exc}") from None
     if not active:
         return None
     current = active[0]
