@@ -52,6 +52,7 @@ def test_worse_branch_is_reported_and_blocked_even_when_the_champion_must_be_reb
     pipeline_copy: Path,
 ):
     repo = on_main(pipeline_copy)
+    run(["dvc", "push"], repo)  # main's CI would have pushed its outputs (local remote)
     git(repo, "checkout", "-q", "-b", "shallow")
     set_param(repo, r"^    max_iter: 300$", "    max_iter: 3")
     set_param(repo, r"^    max_depth: null$", "    max_depth: 1")
@@ -90,10 +91,19 @@ def test_worse_branch_is_reported_and_blocked_even_when_the_champion_must_be_reb
     assert rule["value"] < rule["threshold"]
     assert rule["passed"] is False
 
+    # A fresh CI runner with a DVC remote: no cache, the champion's model comes from the
+    # remote (here the default local remote, .dvc-storage).
+    shutil.rmtree(repo / ".dvc" / "cache")
+    code, remote = gate(repo, "--champion", "main")
+    assert code == 1
+    assert remote["champion"]["model"] == "DVC remote"
+    assert remote["rules"] == cached["rules"]
+    shutil.rmtree(repo / ".dvc-storage")
+
     # A fresh fork: no DVC cache, no remote. The gate rebuilds the champion and decides
     # the same, because the rebuild is bit-for-bit the champion. (Run in this process, so
     # that the rebuild code is measured by coverage; the exit code is checked above.)
-    shutil.rmtree(repo / ".dvc" / "cache")
+    assert not (repo / ".dvc" / "cache").exists()
     assert not (repo / ".dvc-storage").exists()
     rebuilt = run_gate(load_params(repo / "params.yaml"), "main", "main", repo)
     assert rebuilt == json.loads((repo / "reports/gate.json").read_text())

@@ -183,27 +183,53 @@ class _Dvc:
     def cache_dir(self) -> Path:
         return Path(self.repo.cache.local.path).parents[1]
 
-    def open_at(self, path: str, commit: str, dest: Path) -> bool:
-        """Copy a DVC-tracked file at a commit to dest (cache, else remote); False if absent."""
-        import dvc.api
-        from dvc.exceptions import DvcException
+    def from_remote(self, md5: str | None, dest: Path, member: str | None = None) -> bool:
+        """Copy an object from the default DVC remote to dest; False if it is not there.
 
+        By hash, through this workspace's remote config: `dvc.api.open(rev=...)` resolves a
+        relative local remote (the template's `../.dvc-storage`) against the revision's
+        git tree, i.e. to `/.dvc-storage`, and so misses it. `member`: a file inside a
+        directory output (md5 ending in .dir).
+        """
+        from dvc.config import RemoteConfigError
+
+        if not md5:
+            return False
         logger = logging.getLogger("dvc")
         level = logger.level
         logger.setLevel(logging.CRITICAL)
         try:
-            with (
-                dvc.api.open(path, repo=str(self.root), rev=commit, mode="rb") as source,
-                dest.open("wb") as target,
-            ):
-                shutil.copyfileobj(source, target)
+            odb = self.repo.cloud.get_remote_odb(None, "fetch")
+            if member is not None:
+                listing = json.loads(odb.fs.cat_file(odb.oid_to_path(md5)))
+                entry = next((e for e in listing if e.get("relpath") == member), None)
+                if entry is None:
+                    return False
+                md5 = str(entry["md5"])
+            odb.fs.get_file(odb.oid_to_path(md5), str(dest))
             return True
-        except (DvcException, FileNotFoundError, OSError) as exc:
-            log.info("%s at %s not obtainable from DVC: %s", path, commit, exc)
+        except (RemoteConfigError, OSError, ValueError, KeyError, TypeError) as exc:
+            log.info("object %s not obtainable from the DVC remote: %s", md5, exc)
             dest.unlink(missing_ok=True)
             return False
         finally:
             logger.setLevel(level)
+
+    def from_cache(self, md5: str | None, dest: Path, member: str) -> bool:
+        """Copy a file inside a cached directory output (md5 ending in .dir) to dest."""
+        if not md5:
+            return False
+        listing_path = Path(self.repo.cache.local.oid_to_path(md5))
+        try:
+            listing = json.loads(listing_path.read_text())
+            entry = next((e for e in listing if e.get("relpath") == member), None)
+            source = self.cache_file(str(entry["md5"])) if entry else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        if source is None:
+            return False
+        shutil.copyfile(source, dest)
+        return True
 
 
 def _tool_env(src: Path) -> dict[str, str]:
@@ -273,20 +299,19 @@ def revision_side(
         cached = dvc.cache_file(model_md5)
         if cached is not None:
             side.model_path, side.obtained["model"] = cached, OBTAINED_CACHE
-        elif dvc.open_at(paths["model"], commit, scratch / "model.skops"):
+        elif dvc.from_remote(model_md5, scratch / "model.skops"):
             side.model_path, side.obtained["model"] = scratch / "model.skops", OBTAINED_REMOTE
         same_data = head is not None and head.data_hash and side.data_hash == head.data_hash
         if need_data and same_data and head is not None and head.snapshot_path:
             side.snapshot_path = head.snapshot_path
             side.obtained["data"] = "same data.dvc hash as the head"
         snapshot = scratch / "snapshot.csv"
-        if (
-            need_data
-            and side.snapshot_path is None
-            and dvc.open_at(paths["snapshot"], commit, snapshot)
-        ):
-            side.snapshot_path = snapshot
-            side.obtained["data"] = f"{OBTAINED_CACHE} or remote"
+        member = Path(*Path(paths["snapshot"]).parts[1:]).as_posix()
+        if need_data and side.snapshot_path is None:
+            if dvc.from_cache(side.data_hash, snapshot, member):
+                side.snapshot_path, side.obtained["data"] = snapshot, OBTAINED_CACHE
+            elif dvc.from_remote(side.data_hash, snapshot, member):
+                side.snapshot_path, side.obtained["data"] = snapshot, OBTAINED_REMOTE
         if side.model_path is None or (need_data and side.snapshot_path is None):
             tree = _rebuild(root, commit, dvc.cache_dir, scratch)
             if side.model_path is None:
