@@ -208,7 +208,10 @@ class _Dvc:
                 md5 = str(entry["md5"])
             odb.fs.get_file(odb.oid_to_path(md5), str(dest))
             return True
-        except (RemoteConfigError, OSError, ValueError, KeyError, TypeError) as exc:
+        except RemoteConfigError as exc:  # no remote configured
+            log.info("no DVC remote: %s", exc)
+            return False
+        except Exception as exc:  # unreachable, no credentials, missing object: rebuild
             log.info("object %s not obtainable from the DVC remote: %s", md5, exc)
             dest.unlink(missing_ok=True)
             return False
