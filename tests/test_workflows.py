@@ -269,3 +269,16 @@ def test_pre_commit_hooks_are_local_and_pinned() -> None:
     excluded = re.compile(config["exclude"])
     for path in ("reports/metrics.json", "dvc.lock", "data.dvc", "datasets/adult/adult.names"):
         assert excluded.search(path), path
+
+
+def test_the_readme_workflow_diagram_renders_with_real_mermaid() -> None:
+    from mermaid_check import blocks, check
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("<!-- section:workflows")
+    section = text[start : text.index("<!-- /section:workflows -->", start)]
+    diagrams = blocks(section)
+    assert len(diagrams) == 1
+    assert "release" in diagrams[0]
+    results = check(diagrams)
+    assert [r["error"] for r in results] == [None]
