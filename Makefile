@@ -41,15 +41,15 @@ lint: install ## every pre-commit hook on every file: ruff, YAML/TOML, zizmor, s
 test: lint ## every check: lint and the whole test suite
 	$(RUN) pytest
 
-# Review loop. BASE: the revision the report compares with (and the gate's champion when
-# no model is in prod). CHAMPION empty: current GTO prod model, else BASE. `mlops gate`
+# Review loop. Both compare the workspace with the same champion: CHAMPION if given, else
+# the current GTO prod model, else BASE (the PR's base branch or commit). `mlops gate`
 # exits 0 pass, 1 fail, 2 error; make turns any non-zero into 2, so read the decision
 # ("pass", "fail" or "error") from reports/gate.json.
 BASE ?= main
 CHAMPION ?=
 
-report: ## compare the workspace with BASE (default main): reports/report.md, the PR comment
-	$(RUN) mlops report --base $(BASE)
+report: ## compare the workspace with the gate's champion: reports/report.md, the PR comment
+	$(RUN) mlops report --base $(BASE) $(if $(CHAMPION),--champion $(CHAMPION))
 
 gate: ## promotion gate vs CHAMPION (default: prod, else BASE): reports/gate.json, exit 0 = pass
 	$(RUN) mlops gate --base $(BASE) $(if $(CHAMPION),--champion $(CHAMPION))

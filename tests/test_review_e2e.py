@@ -136,7 +136,8 @@ def test_unchanged_branch_passes_against_the_prod_model_from_the_registry(pipeli
     verdict = run_report(load_params(repo / "params.yaml"), "main", "reports/again.md", repo)
     assert verdict == "gate would pass"
     assert (repo / "reports/again.md").read_bytes() == first
-    assert first.decode().startswith("**Gate: PASSED** against champion `main`")
+    # Its champion is the gate's: the prod model, not the --base branch.
+    assert first.decode().startswith("**Gate: PASSED** against champion `model@v1.0.0 (prod)`")
 
 
 def test_appended_months_show_in_the_data_diff_and_both_models_score_the_same_rows(

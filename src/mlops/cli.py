@@ -175,7 +175,7 @@ def _report(p: Params, args: argparse.Namespace) -> str:
     from mlops.compare.report import run_report
 
     out = args.out or p.paths.report
-    verdict = run_report(p, args.base, out)
+    verdict = run_report(p, args.base, out, champion=args.champion)
     return f"report: wrote {out} ({verdict})"
 
 
@@ -188,7 +188,8 @@ def _gate(p: Params, args: argparse.Namespace) -> tuple[str, int]:
 
 def _review_options(parser: argparse.ArgumentParser, command: str) -> None:
     if command == "report":
-        parser.add_argument("--base", default="main", help="revision to compare with (%(default)s)")
+        parser.add_argument("--base", default="main", help="champion if no prod (%(default)s)")
+        parser.add_argument("--champion", help="revision or tag (default: as the gate)")
         parser.add_argument("--out", help="markdown file to write (default: paths.report)")
     if command == "gate":
         parser.add_argument(

@@ -1,4 +1,7 @@
-"""`mlops report --base REV`: the PR comment, comparing REV (champion) with the workspace.
+"""`mlops report --base REV`: the PR comment, comparing the champion with the workspace.
+
+The champion is the gate's: `--champion` if given, else the current GTO prod model, else
+REV (the PR's base). Before anything is in prod, that is exactly "REV vs the workspace".
 
 The first line is the verdict of the same policy the gate applies (compare/review.py
 computes both from one scoring of both models on the same rows). Then: metrics with the
@@ -459,12 +462,22 @@ def render(result: Review, params: Params, command: str) -> str:
     return fit_to_limit("\n\n".join(sections) + "\n")
 
 
-def run_report(params: Params, base: str, out: Path | str, root: Path | str = ".") -> str:
-    """Write the report; return the verdict in a few words."""
+def run_report(
+    params: Params,
+    base: str,
+    out: Path | str,
+    root: Path | str = ".",
+    champion: str | None = None,
+) -> str:
+    """Write the report; return the verdict in a few words.
+
+    The champion is resolved as the gate resolves it (`champion`, else the current prod
+    model, else `base`), so the comment's verdict is the verdict of the check."""
     root = Path(root)
-    champion = resolve_champion(base, base, root)
-    with review(params, champion, root, need_data=True) as result:
-        text = render(result, params, f"mlops report --base {base}")
+    resolved = resolve_champion(champion, base, root)
+    command = f"mlops report --base {base}" + (f" --champion {champion}" if champion else "")
+    with review(params, resolved, root, need_data=True) as result:
+        text = render(result, params, command)
         passed = result.decision.passed
     write_atomic(root / out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return "gate would pass" if passed else f"gate would fail: {len(result.decision.failed)} rules"
