@@ -27,7 +27,7 @@ def test_default_params_load_with_every_section():
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda r: r.update(trian={}), r"trian: unknown key"),
+        (lambda r: r.update(trian={}), r"trian: unknown key \(did you mean 'train'\?\)$"),
         (lambda r: r["train"]["hist_gradient_boosting"].update(max_depht=3),
          r"train\.hist_gradient_boosting\.max_depht: unknown key"),
         (lambda r: r["prepare"].update(test_fraction=1.5), r"test_fraction: .*less than 1"),

@@ -7,8 +7,9 @@ a typo in a PR can never silently fall back to a default (configuration debt).
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -180,6 +181,28 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys params.yaml accepts in the mapping at loc (for "did you mean")."""
+    model: Any = Params
+    for part in loc:
+        fields = {f.alias or name: f for name, f in model.model_fields.items()}
+        if part not in fields:
+            return []
+        candidates = [fields[part].annotation, *get_args(fields[part].annotation)]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _priority(error: Any) -> int:
+    # An unknown key first: a typo also makes the intended key "missing", and the typo is
+    # what the user has to fix.
+    return {"extra_forbidden": 0, "missing": 2}.get(error["type"], 1)
+
+
 def parse_params(raw: object, source: str = "params.yaml") -> Params:
     """Validate an already-parsed mapping; errors name the dotted key that is wrong."""
     if not isinstance(raw, dict):
@@ -189,10 +212,11 @@ def parse_params(raw: object, source: str = "params.yaml") -> Params:
     try:
         return Params.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        first = min(exc.errors(), key=_priority)
         key = _location(first["loc"])
         if first["type"] == "extra_forbidden":
-            message = "unknown key (a typo? every key is listed in the README)"
+            near = get_close_matches(str(first["loc"][-1]), _keys_at(first["loc"][:-1]), n=1)
+            message = f"unknown key (did you mean {near[0]!r}?)" if near else "unknown key"
         elif first["type"] == "missing":
             message = "required key is missing"
         else:
