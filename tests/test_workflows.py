@@ -259,26 +259,26 @@ def test_pre_commit_hooks_are_local_and_pinned() -> None:
     hooks = config["repos"][0]["hooks"]
     ids = {h["id"] for h in hooks}
     assert {"ruff-check", "ruff-format", "zizmor", "check-workflows", "check-dependabot"} <= ids
-    assert {"dvc-pre-commit", "dvc-pre-push", "dvc-post-checkout"} <= ids
+    assert {"dvc-pre-commit", "dvc-pre-push", "dvc-post-checkout", "check-params"} <= ids
     for hook in hooks:
         if hook["language"] == "python":
             assert all("==" in d for d in hook["additional_dependencies"]), hook["id"]
         else:
+            # System hooks run tools of the locked environment only.
             assert hook["language"] == "system"
-            assert hook["entry"].startswith("dvc git-hook ")
+            entry = hook["entry"]
+            assert entry.startswith("dvc git-hook ") or entry == "mlops check-params", entry
     excluded = re.compile(config["exclude"])
     for path in ("reports/metrics.json", "dvc.lock", "data.dvc", "datasets/adult/adult.names"):
         assert excluded.search(path), path
 
 
-def test_the_readme_workflow_diagram_renders_with_real_mermaid() -> None:
+def test_the_readme_diagrams_render_with_real_mermaid() -> None:
     from mermaid_check import blocks, check
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("<!-- section:workflows")
-    section = text[start : text.index("<!-- /section:workflows -->", start)]
-    diagrams = blocks(section)
-    assert len(diagrams) == 1
-    assert "release" in diagrams[0]
+    diagrams = blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert len(diagrams) == 2  # the GitOps loop (intro) and the workflows
+    assert "monitor" in diagrams[0]
+    assert "release" in diagrams[1]
     results = check(diagrams)
-    assert [r["error"] for r in results] == [None]
+    assert [r["error"] for r in results] == [None, None]
