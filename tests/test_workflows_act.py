@@ -89,7 +89,10 @@ def act(
     for name in ("PYTHONPATH", "VIRTUAL_ENV", "DVC_SITE_CACHE_DIR"):
         env.pop(name, None)
     path = [p for p in env["PATH"].split(os.pathsep) if Path(p) != VENV_BIN]
-    env["PATH"] = os.pathsep.join([str(STUBS / "bin"), *path])
+    # What the real setup-uv does: uv on PATH. `uv run` says where the running uv is.
+    uv = os.environ.get("UV") or shutil.which("uv")
+    uv_dir = [str(Path(uv).parent)] if uv else []
+    env["PATH"] = os.pathsep.join([str(STUBS / "bin"), *uv_dir, *path])
     env.update(ACT_RECORD=str(record), ACT_STUBS=str(STUBS), **env_extra)
     command = [
         str(ACT), event, "-W", f".github/workflows/{workflow}",
