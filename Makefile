@@ -41,8 +41,8 @@ repro: ## rerun only what changed (assumes `make install` ran)
 lint: install ## every pre-commit hook on every file: ruff, YAML/TOML, zizmor, schemas, DVC
 	$(RUN) pre-commit run --all-files --show-diff-on-failure
 
-test: lint ## every check: lint and the whole test suite
-	$(RUN) pytest
+test: lint ## every check: lint and the whole test suite, with a coverage floor
+	$(RUN) pytest --cov=mlops --cov-report=term
 
 # Review loop. Both compare the workspace with the same champion: CHAMPION if given, else
 # the current GTO prod model, else BASE (the PR's base branch or commit). `mlops gate`

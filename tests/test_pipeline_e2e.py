@@ -81,7 +81,7 @@ def test_artifact_is_declared(pipeline_repo):
     assert (pipeline_repo / "models/model.skops").stat().st_size > 10_000
 
 
-def test_metrics_diff_works_from_git_history_alone(pipeline_copy):
+def test_metrics_and_plots_diff_work_from_git_history_alone(pipeline_copy):
     repo = pipeline_copy
     shutil.rmtree(repo / ".dvc" / "cache")  # no cache, no remote: only git
     params = yaml.safe_load((repo / "params.yaml").read_text())
