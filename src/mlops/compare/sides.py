@@ -10,6 +10,7 @@ The rebuild runs the champion commit's own code: its src/ goes first on PYTHONPA
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ import pandas as pd
 import yaml
 
 from mlops.config import Params
+from mlops.data.fetch import data_dvc_file, quiet_dvc
 from mlops.errors import DataError
 from mlops.files import read_json
 from mlops.registry import RegistryError
@@ -112,11 +114,6 @@ def _data_hash(dvc_file_text: str | None) -> str | None:
         return None
 
 
-def _data_dvc(paths: dict[str, str]) -> str:
-    """The .dvc file that tracks the snapshot: `<top folder of the snapshot path>.dvc`."""
-    return f"{Path(paths['snapshot']).parts[0]}.dvc"
-
-
 def _lock_md5(lock_text: str | None, out_path: str) -> str | None:
     """md5 that a revision's dvc.lock records for an output path."""
     if not lock_text:
@@ -154,7 +151,7 @@ def workspace_side(params: Params, root: Path | str = ".") -> Side:
     if snapshot.exists():
         side.snapshot_path = snapshot
         side.obtained["data"] = OBTAINED_WORKSPACE
-    dvc_file = root / _data_dvc(paths.model_dump())
+    dvc_file = root / data_dvc_file(paths.snapshot)
     side.data_hash = _data_hash(dvc_file.read_text() if dvc_file.exists() else None)
     for name in ("runtime", "training"):
         path = root / getattr(paths, name)
@@ -195,28 +192,24 @@ class _Dvc:
 
         if not md5:
             return False
-        logger = logging.getLogger("dvc")
-        level = logger.level
-        logger.setLevel(logging.CRITICAL)
-        try:
-            odb = self.repo.cloud.get_remote_odb(None, "fetch")
-            if member is not None:
-                listing = json.loads(odb.fs.cat_file(odb.oid_to_path(md5)))
-                entry = next((e for e in listing if e.get("relpath") == member), None)
-                if entry is None:
-                    return False
-                md5 = str(entry["md5"])
-            odb.fs.get_file(odb.oid_to_path(md5), str(dest))
-            return True
-        except RemoteConfigError as exc:  # no remote configured
-            log.info("no DVC remote: %s", exc)
-            return False
-        except Exception as exc:  # unreachable, no credentials, missing object: rebuild
-            log.info("object %s not obtainable from the DVC remote: %s", md5, exc)
-            dest.unlink(missing_ok=True)
-            return False
-        finally:
-            logger.setLevel(level)
+        with quiet_dvc():
+            try:
+                odb = self.repo.cloud.get_remote_odb(None, "fetch")
+                if member is not None:
+                    listing = json.loads(odb.fs.cat_file(odb.oid_to_path(md5)))
+                    entry = next((e for e in listing if e.get("relpath") == member), None)
+                    if entry is None:
+                        return False
+                    md5 = str(entry["md5"])
+                odb.fs.get_file(odb.oid_to_path(md5), str(dest))
+                return True
+            except RemoteConfigError as exc:  # no remote configured
+                reason = f"no DVC remote: {exc}"
+            except Exception as exc:  # unreachable, no credentials, missing object: rebuild
+                reason = f"object {md5} not obtainable from the DVC remote: {exc}"
+                dest.unlink(missing_ok=True)
+        log.info("%s", reason)  # after quiet_dvc: it silences every logger, ours too
+        return False
 
     def from_cache(self, md5: str | None, dest: Path, member: str) -> bool:
         """Copy a file inside a cached directory output (md5 ending in .dir) to dest."""
@@ -292,7 +285,7 @@ def revision_side(
     for name in ("runtime", "training"):
         side.reports[name] = _json_or_none(git_show(root, commit, paths[name]))
     side.importance = _importance(git_show(root, commit, f"{paths['plots']}/importance.csv"))
-    side.data_hash = _data_hash(git_show(root, commit, _data_dvc(paths)))
+    side.data_hash = _data_hash(git_show(root, commit, data_dvc_file(paths["snapshot"])))
 
     scratch = Path(tempfile.mkdtemp(prefix="mlops-champion-"))
     tree: Path | None = None
@@ -341,8 +334,6 @@ def revision_side(
 
 
 def _md5(path: Path) -> str:
-    import hashlib
-
     digest = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

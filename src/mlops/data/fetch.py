@@ -12,16 +12,13 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from dvc.exceptions import DvcException
-from dvc.repo import Repo
-
 from mlops.config import Params
 from mlops.data.ingest import ingest
 from mlops.errors import DataError
 
 
 @contextlib.contextmanager
-def _quiet_dvc() -> Iterator[None]:
+def quiet_dvc() -> Iterator[None]:
     """A missing remote object is expected on a fresh fork: do not print DVC's warnings.
 
     logging.disable, not a logger level: DVC resets its loggers' levels inside pull.
@@ -33,22 +30,27 @@ def _quiet_dvc() -> Iterator[None]:
         logging.disable(logging.NOTSET)
 
 
-def tracked_dir(params: Params) -> Path:
-    """The folder that data.dvc tracks: the top folder of the snapshot path."""
-    return Path(Path(params.paths.snapshot).parts[0])
+def data_dvc_file(snapshot: str) -> str:
+    """The .dvc file that tracks the snapshot: `<top folder of the snapshot path>.dvc`."""
+    return f"{Path(snapshot).parts[0]}.dvc"
 
 
 def get_data(params: Params, root: Path | str = ".") -> str:
     """Make the workspace hold the snapshot data.dvc points at; say how it was obtained."""
+    # DVC is imported here, not at the top: it is slow to import, and the review loop
+    # imports this module only for the two helpers above.
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
     root = Path(root)
-    folder = tracked_dir(params)
-    dvc_file = root / f"{folder}.dvc"
+    dvc_file = root / data_dvc_file(params.paths.snapshot)
+    folder = dvc_file.stem
     if not dvc_file.exists():
         raise DataError(
             f"{dvc_file}: not found; create it with `mlops ingest` then `dvc add {folder}`"
         )
     repo = Repo(str(root))
-    with _quiet_dvc():
+    with quiet_dvc():
         if not repo.status(targets=[str(dvc_file)]):
             return "already present"
         try:
@@ -58,7 +60,7 @@ def get_data(params: Params, root: Path | str = ".") -> str:
             pass
     recorded = dvc_file.read_bytes()
     ingest(params.ingest, params.data, root / params.paths.snapshot)
-    with _quiet_dvc():
+    with quiet_dvc():
         repo.add(str(root / folder))
     if dvc_file.read_bytes() != recorded:
         dvc_file.write_bytes(recorded)
