@@ -131,8 +131,6 @@ def _register(_: Params, __: argparse.Namespace) -> str:
 
 
 def _assign(_: Params, __: argparse.Namespace) -> str:
-    import os
-
     from mlops import registry
     from mlops.github import fetch_tags, push_tags
 
@@ -144,8 +142,6 @@ def _assign(_: Params, __: argparse.Namespace) -> str:
 
 
 def _rollback(_: Params, __: argparse.Namespace) -> str:
-    import os
-
     from mlops import registry
     from mlops.github import fetch_tags, push_tags
 
@@ -157,8 +153,6 @@ def _rollback(_: Params, __: argparse.Namespace) -> str:
 
 
 def _release(p: Params, _: argparse.Namespace) -> str:
-    import os
-
     from mlops import registry, release
     from mlops.github import fetch_tags
 

@@ -7,7 +7,6 @@ those same files and params.yaml, so the card cannot drift from the model.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from typing import Any
 
 from mlops.config import Params
 from mlops.errors import MlopsError
+from mlops.files import read_json
 from mlops.registry import ARTIFACT, SEMVER
 
 RELEASE_DIR = Path("build/release")
@@ -24,16 +24,6 @@ CARD = "model-card.md"
 
 class ReleaseError(MlopsError):
     """The release cannot be built or published."""
-
-
-def _json(path: Path | str) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ReleaseError(f"{path}: not found; run the pipeline first (`make run`)") from exc
-    except ValueError as exc:
-        raise ReleaseError(f"{path}: not valid JSON ({exc})") from exc
 
 
 def _number(value: Any) -> str:
@@ -45,8 +35,8 @@ def _number(value: Any) -> str:
 def model_card(params: Params, version: str, commit: str) -> str:
     """The model card as Markdown, from the pipeline's reports and params."""
     p = params.paths
-    metrics, slices = _json(p.metrics), _json(p.slices)
-    runtime, features, training = _json(p.runtime), _json(p.features), _json(p.training)
+    metrics, slices = read_json(p.metrics), read_json(p.slices)
+    runtime, features, training = read_json(p.runtime), read_json(p.features), read_json(p.training)
     used = list(features.get("numeric", [])) + list(features.get("categorical", []))
     lines = [
         f"# Model card: {ARTIFACT} {version}",
@@ -126,7 +116,7 @@ def build(params: Params, version: str, commit: str, out: Path | str = RELEASE_D
     shutil.copyfile(model, assets[0])
     for name in ("metrics", "slices", "runtime"):
         source = Path(getattr(params.paths, name))
-        _json(source)  # must exist and parse
+        read_json(source)  # must exist and parse
         assets.append(out / source.name)
         shutil.copyfile(source, assets[-1])
     card = out / CARD
