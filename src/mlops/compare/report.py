@@ -26,12 +26,12 @@ from mlops.compare.scoring import Change
 from mlops.compare.sides import Side
 from mlops.config import Params
 from mlops.files import read_csv, write_atomic
+from mlops.github import COMMENT_LIMIT
 from mlops.metrics import HIGHER_IS_BETTER
 from mlops.registry import resolve_champion
 
-GITHUB_COMMENT_LIMIT = 65_536
 # Room for what wraps the report in the comment (CML's watermark, a heading).
-LIMIT = GITHUB_COMMENT_LIMIT - 1_536
+LIMIT = COMMENT_LIMIT - 1_536
 DRIFT_ROWS = 15
 PARAMS_ROWS = 60
 
