@@ -7,27 +7,11 @@ is left as git has it.
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-from mlops.config import Params
+from mlops.core.config import Params
+from mlops.core.errors import DataError
 from mlops.data.ingest import ingest
-from mlops.errors import DataError
-
-
-@contextlib.contextmanager
-def quiet_dvc() -> Iterator[None]:
-    """A missing remote object is expected on a fresh fork: do not print DVC's warnings.
-
-    logging.disable, not a logger level: DVC resets its loggers' levels inside pull.
-    """
-    logging.disable(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logging.disable(logging.NOTSET)
 
 
 def data_dvc_file(snapshot: str) -> str:
@@ -37,10 +21,7 @@ def data_dvc_file(snapshot: str) -> str:
 
 def get_data(params: Params, root: Path | str = ".") -> str:
     """Make the workspace hold the snapshot data.dvc points at; say how it was obtained."""
-    # DVC is imported here, not at the top: it is slow to import, and the review loop
-    # imports this module only for the two helpers above.
-    from dvc.exceptions import DvcException
-    from dvc.repo import Repo
+    from mlops.adapters.dvc import Dvc
 
     root = Path(root)
     dvc_file = root / data_dvc_file(params.paths.snapshot)
@@ -49,19 +30,17 @@ def get_data(params: Params, root: Path | str = ".") -> str:
         raise DataError(
             f"{dvc_file}: not found; create it with `mlops ingest` then `dvc add {folder}`"
         )
-    repo = Repo(str(root))
-    with quiet_dvc():
-        if not repo.status(targets=[str(dvc_file)]):
+    dvc = Dvc(root)
+    try:
+        if dvc.is_current(dvc_file):
             return "already present"
-        try:
-            repo.pull(targets=[str(dvc_file)])
+        if dvc.pull(dvc_file):
             return "pulled from the DVC remote"
-        except DvcException:
-            pass
-    recorded = dvc_file.read_bytes()
-    ingest(params.ingest, params.data, root / params.paths.snapshot)
-    with quiet_dvc():
-        repo.add(str(root / folder))
+        recorded = dvc_file.read_bytes()
+        ingest(params.ingest, params.data, root / params.paths.snapshot)
+        dvc.add(root / folder)
+    finally:
+        dvc.close()
     if dvc_file.read_bytes() != recorded:
         dvc_file.write_bytes(recorded)
         raise DataError(

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mlops.config import Data, Ingest
-from mlops.errors import DataError
-from mlops.files import write_atomic
-from mlops.hashing import unit_interval
+from mlops.core.config import Data, Ingest
+from mlops.core.errors import DataError
+from mlops.core.files import write_atomic
+from mlops.core.hashing import unit_interval
 
 
 def _read_one(source: str, cfg: Ingest) -> pd.DataFrame:
@@ -30,8 +30,9 @@ def _read_one(source: str, cfg: Ingest) -> pd.DataFrame:
     options.setdefault("dtype", str)
     try:
         if source.endswith(".parquet"):
-            return pd.read_parquet(source).astype(str)
-        return pd.read_csv(source, **options)
+            frame = pd.read_parquet(source).astype(str)
+        else:
+            frame = pd.read_csv(source, **options)
     except FileNotFoundError:
         raise DataError(f"{source}: source file not found (see ingest.sources)") from None
     except pd.errors.EmptyDataError:
@@ -40,6 +41,7 @@ def _read_one(source: str, cfg: Ingest) -> pd.DataFrame:
         # TypeError: an option in ingest.read_csv that pandas does not know.
         detail = " ".join(str(exc).split())
         raise DataError(f"{source}: cannot read source ({detail})") from None
+    return frame
 
 
 def snake_case(name: str) -> str:

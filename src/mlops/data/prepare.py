@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mlops.config import Data, Prepare
+from mlops.core.config import Data, Prepare
+from mlops.core.files import read_csv, write_csv
+from mlops.core.hashing import unit_interval
 from mlops.data.validate import read_snapshot
-from mlops.files import read_csv, write_csv
-from mlops.hashing import unit_interval
 
 
 def in_test_split(row_ids: pd.Series, salt: str, test_fraction: float) -> np.ndarray:

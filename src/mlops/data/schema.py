@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from mlops.config import Data
+from mlops.core.config import Data
 
 WORKCLASS = ["Federal-gov", "Local-gov", "Never-worked", "Private", "Self-emp-inc",
              "Self-emp-not-inc", "State-gov", "Without-pay"]  # fmt: skip

@@ -13,10 +13,10 @@ from typing import Any
 import pandas as pd
 import pandera.errors
 
-from mlops.config import Data, Validate
+from mlops.core.config import Data, Validate
+from mlops.core.errors import DataError
+from mlops.core.files import read_csv, write_json
 from mlops.data.schema import snapshot_schema
-from mlops.errors import DataError
-from mlops.files import read_csv, write_json
 
 # Which failure to report first when several rules break: structure before content.
 _RULE_ORDER = ("column_in_dataframe", "column_in_schema", "coerce_dtype", "dtype")
@@ -74,7 +74,7 @@ def quality_summary(frame: pd.DataFrame, data: Data, rules: Validate) -> dict[st
     if len(frame) < rules.min_rows:
         raise DataError(f"{len(frame)} rows, fewer than validate.min_rows={rules.min_rows}")
     missing = frame.isna().mean()
-    worst = missing.idxmax()
+    worst = str(missing.idxmax())
     if missing[worst] > rules.max_missing_rate:
         empty = frame.index[frame[worst].isna()][:3]
         raise DataError(

@@ -1,0 +1,55 @@
+"""The `mlops` command: wiring only (parse, call, exit code).
+
+Two tables of subcommands: cli/stages.py (driven by params.yaml: the pipeline stages,
+getting the data, the review) and cli/steps.py (workflow steps, driven by environment
+variables). Exit codes (core/errors.py): 0 success, 1 a gate that refuses the
+challenger, 2 a user-fixable error, printed as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from mlops.cli.stages import OPTIONS, STAGES
+from mlops.cli.steps import STEPS
+from mlops.core.config import load_params
+from mlops.core.errors import EXIT_ERROR, EXIT_OK, MlopsError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlops", description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--params", default="params.yaml", help="params file (default: %(default)s)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_text) in [*STAGES.items(), *STEPS.items()]:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if name in OPTIONS:
+            OPTIONS[name](command, name)
+    return parser
+
+
+def run(args: argparse.Namespace) -> str | tuple[str, int]:
+    if args.command in STEPS:
+        step, _ = STEPS[args.command]
+        return step(args)
+    stage, _ = STAGES[args.command]
+    params = load_params(args.params)
+    # Before any numeric library loads: OpenMP reads this once, at start-up.
+    os.environ["OMP_NUM_THREADS"] = str(params.threads)
+    return stage(params, args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = run(args)
+    except MlopsError as exc:
+        print(f"mlops {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    message, code = result if isinstance(result, tuple) else (result, EXIT_OK)
+    print(message)
+    return code

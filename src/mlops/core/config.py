@@ -1,0 +1,299 @@
+"""params.yaml -> typed, validated objects.
+
+Every knob of the pipeline lives in params.yaml and nowhere else. Loading is strict:
+an unknown key, a wrong type or an out-of-range value is an error naming the key, so
+a typo in a PR can never silently fall back to a default (configuration debt).
+"""
+
+from __future__ import annotations
+
+from difflib import get_close_matches
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+
+import yaml
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from mlops.core.errors import ConfigError
+from mlops.core.strict import Strict
+
+DEFAULT_PARAMS = Path("params.yaml")
+
+Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
+Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Paths(Strict):
+    """Every file the pipeline reads or writes. dvc.yaml interpolates the same keys."""
+
+    snapshot: str
+    validation: str
+    train: str
+    test: str
+    features: str
+    model: str
+    training: str
+    metrics: str
+    slices: str
+    runtime: str
+    plots: str
+    report: str
+    gate: str
+    comment: str
+
+
+class SimulatedMonths(Strict):
+    """The default data has no time column, so an arrival month is simulated (seeded)."""
+
+    start: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    count: Annotated[int, Field(ge=1, le=120)]
+    seed: Annotated[int, Field(ge=0)]
+
+
+class Ingest(Strict):
+    """Where the raw data comes from: the one place a forker points at their own data."""
+
+    sources: Annotated[list[str], Field(min_length=1)]
+    columns: list[str] | None = None
+    read_csv: dict[str, Any] = Field(default_factory=dict)
+    missing_values: list[str] = Field(default_factory=list)
+    replace: dict[str, dict[str, str]] = Field(default_factory=dict)
+    id_column: str | None = None
+    simulated_months: SimulatedMonths | None = None
+    until_month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
+
+
+class Data(Strict):
+    """What the columns of the snapshot mean."""
+
+    id_column: str
+    time_column: str
+    target: str
+    positive_label: str
+    slices: list[str]
+
+
+class Validate(Strict):
+    max_missing_rate: Rate
+    min_rows: Annotated[int, Field(ge=1)]
+
+
+class Prepare(Strict):
+    test_fraction: Fraction
+    split_salt: Annotated[str, Field(min_length=1)]
+
+
+class Featurize(Strict):
+    exclude: dict[str, str] = Field(default_factory=dict)
+    max_missing_rate: Rate
+    max_single_feature_auc: Annotated[float, Field(gt=0.5, le=1.0)]
+
+
+class TrainBase(Strict):
+    """`train:` is the seed, the model type, and one section per model type.
+
+    Each model type is a module of mlops/train/models/ that declares its typed section
+    (`Hyperparameters`), so adding one needs no edit here: the sections are discovered.
+    """
+
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)]  # numpy's RandomState accepts < 2**32
+    model: str
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        known = sorted(model_sections())
+        if name not in known:
+            raise ValueError(f"unknown model type {name!r}; known: {', '.join(known)}")
+        return name
+
+    @model_validator(mode="after")
+    def _chosen_section_present(self) -> TrainBase:
+        if getattr(self, self.model, None) is None:
+            raise ValueError(f"model {self.model!r} is chosen but train.{self.model} is missing")
+        return self
+
+    @property
+    def hyperparameters(self) -> Strict:
+        """The section of the chosen model type."""
+        section: Strict = getattr(self, self.model)
+        return section
+
+
+def model_sections() -> dict[str, type[Strict]]:
+    """Model type name -> its hyperparameter section (train/models/, discovered)."""
+    from mlops.train.models import model_types
+
+    return {name: kind.hyperparameters for name, kind in model_types().items()}
+
+
+if TYPE_CHECKING:
+    Train = TrainBase
+else:  # the same class with one optional field per discovered model type
+    Train = create_model(
+        "Train",
+        __base__=TrainBase,
+        **{name: (section | None, None) for name, section in model_sections().items()},
+    )
+
+
+class Evaluate(Strict):
+    threshold: Fraction
+    min_slice_size: Annotated[int, Field(ge=1)]
+    calibration_bins: Annotated[int, Field(ge=2, le=100)]
+    curve_points: Annotated[int, Field(ge=10, le=1000)]
+    importance_repeats: Annotated[int, Field(ge=1, le=50)]
+    latency_rows: Annotated[int, Field(ge=10, le=10_000)]
+
+
+Metric = Literal["roc_auc", "pr_auc", "accuracy", "f1", "log_loss", "brier"]
+SliceMetric = Literal["roc_auc", "accuracy", "true_positive_rate"]
+GapMetric = Literal[
+    "selection_rate", "true_positive_rate", "false_positive_rate", "accuracy", "roc_auc"
+]
+
+
+class Bootstrap(Strict):
+    """Paired bootstrap of (challenger - champion) on the same rows; seeded, deterministic."""
+
+    resamples: Annotated[int, Field(ge=100, le=100_000)]
+    confidence: Annotated[float, Field(ge=0.5, lt=1.0)]
+    seed: Annotated[int, Field(ge=0)]
+
+
+class Gate(Strict):
+    """The promotion policy: when a challenger may replace the champion (review/policy.py)."""
+
+    primary_metric: Metric
+    margin: Annotated[float, Field(ge=0.0, le=1.0)]
+    bootstrap: Bootstrap
+    floors: dict[Metric, float] = Field(default_factory=dict)
+    slice_metrics: list[SliceMetric] = Field(default_factory=list)
+    slice_tolerance: Annotated[float, Field(ge=0.0, le=1.0)]
+    fairness_gaps: list[GapMetric] = Field(default_factory=list)
+    gap_tolerance: Annotated[float, Field(ge=0.0, le=1.0)]
+    max_latency_ms_p95: Annotated[float, Field(gt=0.0)]
+    max_model_bytes: Annotated[int, Field(ge=1)]
+
+
+class Params(Strict):
+    # Threads for numeric libraries (OpenMP). Predictions do not depend on it; speed does:
+    # on a shared 2-core runner two OpenMP threads made training 20x slower than one.
+    threads: Annotated[int, Field(ge=1, le=512)]
+    paths: Paths
+    ingest: Ingest
+    data: Data
+    validate_: Validate = Field(alias="validate")
+    prepare: Prepare
+    featurize: Featurize
+    train: Train
+    evaluate: Evaluate
+    gate: Gate
+    _source: Path = PrivateAttr(default=DEFAULT_PARAMS)
+
+    @property
+    def source(self) -> Path:
+        """The file these params were loaded from (`mlops --params`)."""
+        return self._source
+
+    @field_validator("data")
+    @classmethod
+    def _distinct_columns(cls, data: Data) -> Data:
+        special = [data.id_column, data.time_column, data.target]
+        if len(set(special)) != len(special):
+            raise ValueError("id_column, time_column and target must be different columns")
+        return data
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys params.yaml accepts in the mapping at loc (for "did you mean")."""
+    model: Any = Params
+    for part in loc:
+        fields = {f.alias or name: f for name, f in model.model_fields.items()}
+        if part not in fields:
+            return []
+        candidates = [fields[part].annotation, *get_args(fields[part].annotation)]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _priority(error: Any) -> int:
+    # An unknown key first: a typo also makes the intended key "missing", and the typo is
+    # what the user has to fix.
+    return {"extra_forbidden": 0, "missing": 2}.get(error["type"], 1)
+
+
+def parse_params(raw: object, source: str = "params.yaml") -> Params:
+    """Validate an already-parsed mapping; errors name the dotted key that is wrong."""
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{source}: expected a mapping at the top level, got {type(raw).__name__}"
+        )
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        first = min(exc.errors(), key=_priority)
+        key = _location(first["loc"])
+        if first["type"] == "extra_forbidden":
+            near = get_close_matches(str(first["loc"][-1]), _keys_at(first["loc"][:-1]), n=1)
+            message = f"unknown key (did you mean {near[0]!r}?)" if near else "unknown key"
+        elif first["type"] == "missing":
+            message = "required key is missing"
+        else:
+            message = f"{first['msg']} (got {first.get('input')!r})"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{source}: {key}: {message}{more}") from None
+
+
+def read_params_yaml(path: Path | str = DEFAULT_PARAMS) -> object:
+    """params.yaml parsed as YAML, not yet validated; one-line errors."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (run from the repository root)") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(
+            f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
+    return raw
+
+
+def load_params(path: Path | str = DEFAULT_PARAMS) -> Params:
+    """Read and validate params.yaml."""
+    params = parse_params(read_params_yaml(path), str(path))
+    params._source = Path(path)
+    return params
+
+
+def load_paths(path: Path | str = DEFAULT_PARAMS) -> Paths:
+    """Only the `paths:` block, validated. Workflow steps that report on a run that may
+    have failed (verdict, comment) use this, so a PR that breaks another section of
+    params.yaml still gets its comment and a failed check."""
+    raw = read_params_yaml(path)
+    block = raw.get("paths") if isinstance(raw, dict) else None
+    try:
+        return Paths.model_validate(block)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{path}: paths.{_location(first['loc'])}: {first['msg']}") from None

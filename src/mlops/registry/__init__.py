@@ -1,0 +1,6 @@
+"""Register, promote and release model versions (git tags through GTO).
+
+versions  the champion (current prod), register, assign, rollback
+release   a release's assets: model file, metrics, model card; `gh release create`
+card      the model card, generated from the pipeline's own reports
+"""

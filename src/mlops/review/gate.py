@@ -1,0 +1,73 @@
+"""`mlops gate`: may the workspace's model (challenger) replace the champion?
+
+Champion: `--champion REV_OR_TAG` if given, else the current GTO `prod` model, else the
+base branch. Both are scored on the challenger's test split and judged by the rules in
+`gate:` of params.yaml (review/policy.py). Writes reports/gate.json, a machine-readable
+decision with every rule's value, threshold and result; the CLI exits 0 pass, 1 fail,
+2 error (then gate.json holds {"decision": "error"}).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mlops.core.config import Params
+from mlops.core.errors import MlopsError
+from mlops.core.files import write_json
+from mlops.registry.versions import Champion, resolve_champion
+from mlops.review.compare import Review, compare
+
+
+def gate_document(result: Review, champion: Champion, primary: str) -> dict[str, Any]:
+    decision = result.decision
+    base, head = result.base, result.head
+    return {
+        "decision": "pass" if decision.passed else "fail",
+        "failed": [rule.name for rule in decision.failed],
+        "champion": {
+            "label": champion.label,
+            "commit": champion.commit,
+            "chosen_by": champion.source,
+            "model": base.obtained.get("model"),
+            "notes": base.notes,
+        },
+        "challenger": {"label": head.label, "commit": head.commit, "subject": head.subject},
+        "scored_rows": {"path": result.test_path, "rows": result.comparison.rows},
+        "primary_metric": primary,
+        "metrics": {m: c.as_dict() for m, c in result.comparison.changes.items()},
+        "rules": [rule.as_dict() for rule in decision.rules],
+        "skipped": decision.skipped,
+    }
+
+
+def run_gate(
+    params: Params, champion_rev: str | None, base: str, root: Path | str = "."
+) -> dict[str, Any]:
+    """Decide, write the gate file, return its content.
+
+    On an error the gate file says so ({"decision": "error", "error": ...}) and the error
+    propagates (exit 2): a stale "pass" from an earlier run must never be read as current.
+    """
+    root = Path(root)
+    try:
+        champion = resolve_champion(champion_rev, base, root)
+        with compare(params, champion, root, need_data=False) as result:
+            document = gate_document(result, champion, params.gate.primary_metric)
+    except MlopsError as exc:
+        write_json(root / params.paths.gate, {"decision": "error", "error": str(exc)})
+        raise
+    write_json(root / params.paths.gate, document)
+    return document
+
+
+def summary_line(document: dict[str, Any]) -> str:
+    """One line for the console and the status check."""
+    champion = document["champion"]
+    against = f"{champion['label']} ({champion['commit'][:7]}, model from {champion['model']})"
+    rules = document["rules"]
+    if document["decision"] == "pass":
+        return f"gate: PASS against {against}: all {len(rules)} rules pass"
+    failed = document["failed"]
+    shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+    return f"gate: FAIL against {against}: {len(failed)} of {len(rules)} rules fail: {shown}"

@@ -1,0 +1,102 @@
+"""Saving and loading the model with skops, byte-reproducibly and without pickle.
+
+skops names the arrays in its zip after Python object ids and stamps each member with
+the current time, so two identical fits give different bytes. We rewrite the archive
+canonically (content-derived names, renumbered ids, fixed timestamps, sorted members),
+which makes "same commit + same lock = same model bytes" checkable by hash.
+Loading trusts only the types listed here: a model file from a PR is untrusted input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import skops.io as sio
+from sklearn.pipeline import Pipeline
+
+from mlops.core.errors import DataError
+from mlops.core.files import write_bytes
+
+
+def trusted_types() -> frozenset[str]:
+    """Types beyond skops' defaults that our own models hold, and nothing more: what each
+    model type declares (train/models/) and the feature-engineering function."""
+    from mlops.features.engineer import TRUSTED_TYPES as ENGINEERING
+    from mlops.train.models import model_types
+
+    declared = (kind.trusted_types for kind in model_types().values())
+    return frozenset().union(ENGINEERING, *declared)
+
+
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _renumber(node: Any, ids: dict[int, int], files: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        # Sorted traversal: the numbering must not depend on the order skops wrote keys in,
+        # so that rewriting an already canonical file is a no-op.
+        for key, value in sorted(node.items()):
+            if key == "__id__" and isinstance(value, int):
+                out[key] = ids.setdefault(value, len(ids) + 1)
+            elif key == "file" and isinstance(value, str) and value in files:
+                out[key] = files[value]
+            else:
+                out[key] = _renumber(value, ids, files)
+        return out
+    if isinstance(node, list):
+        return [_renumber(item, ids, files) for item in node]
+    return node
+
+
+def canonical_bytes(raw: bytes) -> bytes:
+    """Rewrite a skops archive so its bytes depend only on the model's content."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    schema = json.loads(members.pop("schema.json"))
+    files = {
+        name: hashlib.sha256(data).hexdigest()[:24] + Path(name).suffix
+        for name, data in members.items()
+    }
+    schema = _renumber(schema, {}, files)
+    renamed = {files[name]: data for name, data in members.items()}
+    renamed["schema.json"] = json.dumps(schema, indent=1, sort_keys=True).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for name in sorted(renamed):
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, renamed[name], compresslevel=6)
+    return buffer.getvalue()
+
+
+def save_model(model: Pipeline, path: Path | str) -> int:
+    """Write the model; returns its size in bytes."""
+    data = canonical_bytes(sio.dumps(model))
+    write_bytes(path, data)
+    return len(data)
+
+
+def load_model(path: Path | str) -> Pipeline:
+    """Load a model written by save_model, refusing any type outside the trusted set."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+        untrusted = set(sio.get_untrusted_types(data=data))
+    except FileNotFoundError:
+        raise DataError(f"{path}: model file not found (run the train stage first)") from None
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError):
+        raise DataError(f"{path}: not a skops model file") from None
+    refused = sorted(untrusted - trusted_types())
+    if refused:
+        raise DataError(f"{path}: refusing to load untrusted type {refused[0]}")
+    model = sio.loads(data, trusted=sorted(untrusted))
+    if not isinstance(model, Pipeline):
+        raise DataError(f"{path}: holds a {type(model).__name__}, expected a Pipeline")
+    return model

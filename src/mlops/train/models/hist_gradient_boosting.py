@@ -1,0 +1,79 @@
+"""Histogram gradient boosting (scikit-learn): the default model type.
+
+Categories are ordinal-encoded and split natively by the trees; a category unseen in
+training becomes missing, which the trees also handle, so serving never fails on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field
+
+from mlops.core.strict import Strict
+
+if TYPE_CHECKING:
+    from mlops.features.spec import FeatureSpec
+
+
+class Hyperparameters(Strict):
+    """`train.hist_gradient_boosting:` in params.yaml."""
+
+    learning_rate: Annotated[float, Field(gt=0.0, le=1.0)]
+    max_iter: Annotated[int, Field(ge=1, le=10_000)]
+    max_depth: Annotated[int, Field(ge=1)] | None
+    max_leaf_nodes: Annotated[int, Field(ge=2)]
+    min_samples_leaf: Annotated[int, Field(ge=1)]
+    l2_regularization: Annotated[float, Field(ge=0.0)]
+    early_stopping: bool
+
+
+# HistGradientBoosting wraps its categorical encoding in partial(check_array, ...); a
+# partial is only as dangerous as the function it holds, and that is checked on its own.
+TRUSTED_TYPES = frozenset(
+    {
+        "functools.partial",
+        "sklearn.utils.validation.check_array",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+        "sklearn._loss.link.LogitLink",
+        "sklearn._loss.link.Interval",
+        "sklearn._loss.loss.HalfBinomialLoss",
+        "sklearn.utils._bunch.Bunch",
+    }
+)
+
+
+def build(spec: FeatureSpec, hp: Hyperparameters, seed: int) -> Any:
+    import numpy as np
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.preprocessing import OrdinalEncoder
+
+    from mlops.features.engineer import engineering_step
+
+    encode = OrdinalEncoder(
+        handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
+    )
+    select = ColumnTransformer(
+        [("numeric", "passthrough", list(spec.numeric)),
+         ("categorical", encode, list(spec.categorical))],
+        verbose_feature_names_out=False,
+    )  # fmt: skip
+    categorical = [False] * len(spec.numeric) + [True] * len(spec.categorical)
+    estimator = HistGradientBoostingClassifier(
+        learning_rate=hp.learning_rate,
+        max_iter=hp.max_iter,
+        max_depth=hp.max_depth,
+        max_leaf_nodes=hp.max_leaf_nodes,
+        min_samples_leaf=hp.min_samples_leaf,
+        l2_regularization=hp.l2_regularization,
+        early_stopping=hp.early_stopping,
+        categorical_features=categorical,
+        random_state=seed,
+    )
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(
+        [("engineer", engineering_step()), ("preprocess", select), ("classifier", estimator)]
+    )

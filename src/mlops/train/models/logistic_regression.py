@@ -1,0 +1,49 @@
+"""Logistic regression (scikit-learn): a linear baseline.
+
+Numbers are median-imputed and standardised; categories one-hot encoded, an unseen
+category scoring as none of the known ones.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field
+
+from mlops.core.strict import Strict
+
+if TYPE_CHECKING:
+    from mlops.features.spec import FeatureSpec
+
+
+class Hyperparameters(Strict):
+    """`train.logistic_regression:` in params.yaml."""
+
+    C: Annotated[float, Field(gt=0.0)]
+    max_iter: Annotated[int, Field(ge=1)]
+
+
+TRUSTED_TYPES: frozenset[str] = frozenset()
+
+
+def build(spec: FeatureSpec, hp: Hyperparameters, seed: int) -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from mlops.features.engineer import engineering_step
+
+    select = ColumnTransformer(
+        [("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+          list(spec.numeric)),
+         ("categorical", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
+                                       OneHotEncoder(handle_unknown="ignore")),
+          list(spec.categorical))],
+        verbose_feature_names_out=False,
+    )  # fmt: skip
+    estimator = LogisticRegression(C=hp.C, max_iter=hp.max_iter, random_state=seed)
+    return Pipeline(
+        [("engineer", engineering_step()), ("preprocess", select), ("classifier", estimator)]
+    )

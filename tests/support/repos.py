@@ -1,0 +1,86 @@
+"""Real git repositories in temporary folders, and the tools run on them.
+
+A "clone" is the project's files as git sees them in this working tree (tracked, plus
+untracked files that are not ignored), committed as `main` in a fresh repository: CI
+and a developer with uncommitted edits test the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.invalid",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.invalid",
+}
+
+
+def project_files(root: Path = ROOT) -> list[str]:
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=root, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return sorted(f for f in out.split("\0") if f and (root / f).exists())
+
+
+def tool_env(repo: Path) -> dict[str, str]:
+    """Environment that runs this checkout's venv tools on `repo`'s own source code.
+
+    PYTHONPATH puts the clone's src/ ahead of the editable install, so a test that edits
+    code in a clone runs that code, while the clone shares the already-built venv.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "DVC_"))}
+    env.update(GIT_IDENTITY)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(VENV_BIN.parent)
+    env["PYTHONPATH"] = str(repo / "src")
+    env["DVC_NO_ANALYTICS"] = "1"
+    env["DVC_SITE_CACHE_DIR"] = str(repo / ".dvc" / "site-cache")
+    return env
+
+
+def run(
+    args: list[str], repo: Path, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a command in `repo` with the tool environment; show its output on failure."""
+    result = subprocess.run(
+        args, cwd=repo, env=env or tool_env(repo), capture_output=True, text=True, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(args)} exited {result.returncode}\n"
+            f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    return run(["git", *args], repo, check=check).stdout.strip()
+
+
+def make_clone(dest: Path) -> Path:
+    """A fresh git repository at dest holding the project's files, committed on main."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in project_files():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "template")
+    return dest
+
+
+def copy_repo(source: Path, dest: Path) -> Path:
+    """A full copy (work tree, .git, DVC cache) of a prepared repository."""
+    shutil.copytree(source, dest, symlinks=True)
+    return dest

@@ -1,0 +1,50 @@
+"""The CLI: every stage is a subcommand; errors are one line with exit code 2."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from mlops.cli import build_parser, main
+from mlops.cli.stages import STAGES as STAGE_COMMANDS
+from mlops.cli.steps import STEPS
+from support.repos import ROOT
+
+STAGES = {"ingest", "validate", "prepare", "featurize", "train", "evaluate"}
+
+
+def test_one_subcommand_per_stage():
+    assert set(STAGE_COMMANDS) >= STAGES | {"get-data", "check-params", "summary"}
+    assert not set(STAGE_COMMANDS) & set(STEPS)  # one table each
+    help_text = build_parser().format_help()
+    for name in STAGES:
+        assert name in help_text
+
+
+def test_check_params(capsys, tmp_path):
+    assert main(["check-params"]) == 0
+    assert capsys.readouterr().out.strip() == "check-params: params.yaml is valid"
+    bad = tmp_path / "params.yaml"
+    bad.write_text("threads: 0\n")
+    assert main(["--params", str(bad), "check-params"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"mlops check-params: error: {bad}: threads: Input should be greater")
+
+
+def test_unknown_subcommand_is_a_usage_error():
+    with pytest.raises(SystemExit) as info:
+        main(["no-such-stage"])
+    assert info.value.code == 2
+
+
+def test_a_stage_error_is_one_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+    assert main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "mlops validate: error: data/snapshot.csv: file not found "
+        "(run the stage that writes it first)\n"
+    )

@@ -1,0 +1,286 @@
+"""Static checks of .github/: security (zizmor), schemas, pins, and thin `run:` steps.
+
+The workflows cannot be run on GitHub from here, so they are held to rules a machine
+can check: every action pinned by a full commit SHA that is in the verified pins table
+(node24 releases), every `run:` a Make target or an `mlops` subcommand that exists,
+least privilege everywhere. test_act.py then executes them with act.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mlops.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[2]
+GITHUB = ROOT / ".github"
+WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent
+PINS_TABLE = ROOT.parent / "shared" / "github-actions-pins.md"
+
+# The only `run:` lines that are neither a Make target nor an mlops subcommand: CML is a
+# node tool, installed at its last release because its setup action runs on node16.
+ALLOWED_TOOL_INSTALLS = {"npm install -g @dvcorg/cml@0.20.6"}
+
+
+def load(path: Path) -> dict[str, Any]:
+    # PyYAML reads the key `on` as True (YAML 1.1); put it back.
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def jobs() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(w.name, name, job) for w in WORKFLOWS for name, job in load(w)["jobs"].items()]
+
+
+def steps() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(w, j, step) for w, j, job in jobs() for step in job.get("steps", [])]
+
+
+def uses_lines() -> list[tuple[str, str]]:
+    """(file, 'owner/repo@ref # comment') for every `uses:` line, comments kept."""
+    found = []
+    for path in WORKFLOWS:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.match(r"^\s*(?:-\s*)?uses:\s*(\S+)(.*)$", line)
+            if match:
+                found.append((path.name, f"{match.group(1)}{match.group(2)}"))
+    return found
+
+
+def make_targets() -> set[str]:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return set(re.findall(r"^([a-z][a-z0-9-]*):", text, flags=re.MULTILINE))
+
+
+def mlops_subcommands() -> set[str]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return set(sub.choices)
+
+
+def test_the_expected_workflows_exist() -> None:
+    names = {w.name for w in WORKFLOWS}
+    assert {"ci.yml", "pr.yml", "pr-comment.yml", "promote.yml", "release.yml"} <= names
+    assert "rollback.yml" in names
+
+
+def test_zizmor_offline_finds_nothing() -> None:
+    result = subprocess.run(
+        [BIN / "zizmor", "--offline", "--persona", "pedantic", "--format", "plain", str(GITHUB)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+def test_every_zizmor_ignore_says_why() -> None:
+    ignores = 0
+    for path in [*WORKFLOWS, GITHUB / "dependabot.yml"]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.search(r"zizmor: ignore\[[a-z-]+\](.*)$", line)
+            if match:
+                ignores += 1
+                assert len(match.group(1).strip().split()) >= 4, f"{path.name}: {line.strip()}"
+    assert ignores >= 1  # the workflow_run trigger needs one; this test must see it
+
+
+@pytest.mark.parametrize(
+    ("schema", "files"),
+    [
+        ("vendor.github-workflows", [str(w) for w in WORKFLOWS]),
+        ("vendor.dependabot", [str(GITHUB / "dependabot.yml")]),
+        (
+            "vendor.github-issue-forms",
+            [str(p) for p in (GITHUB / "ISSUE_TEMPLATE").glob("[!c]*.yml")],
+        ),
+    ],
+)
+def test_schema(schema: str, files: list[str]) -> None:
+    assert files
+    result = subprocess.run(
+        [BIN / "check-jsonschema", "--builtin-schema", schema, *files],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dependabot_watches_actions_and_the_uv_lock() -> None:
+    config = yaml.safe_load((GITHUB / "dependabot.yml").read_text(encoding="utf-8"))
+    assert {u["package-ecosystem"] for u in config["updates"]} == {"github-actions", "uv"}
+
+
+def test_every_action_is_pinned_by_full_sha_with_its_version() -> None:
+    lines = uses_lines()
+    assert lines
+    for workflow, line in lines:
+        if line.startswith("./"):  # a reusable workflow of this repository
+            continue
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), (
+            f"{workflow}: `uses: {line}` is not pinned as owner/repo@<40-hex sha> # vX.Y.Z"
+        )
+
+
+def pins_table() -> dict[str, tuple[str, str, str]]:
+    """action -> (tag, sha, runtime) from the verified pins table (shared with the team)."""
+    rows = {}
+    for line in PINS_TABLE.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 4 and re.fullmatch(r"[0-9a-f]{40}", cells[2]):
+            rows[cells[0]] = (cells[1], cells[2], cells[3])
+    return rows
+
+
+@pytest.mark.skipif(not PINS_TABLE.exists(), reason="the team's pins table is not beside the repo")
+def test_every_pin_is_in_the_verified_table_and_runs_on_node24() -> None:
+    table = pins_table()
+    assert table
+    for workflow, line in uses_lines():
+        if line.startswith("./"):
+            continue
+        action, rest = line.split("@", 1)
+        sha, version = rest.split(" # ")
+        assert action in table, f"{workflow}: {action} is not in {PINS_TABLE.name}"
+        tag, pinned, runtime = table[action]
+        assert (sha, version) == (pinned, tag), f"{workflow}: {line} != {pinned} # {tag}"
+        assert runtime == "node24", f"{workflow}: {action} {tag} runs on {runtime}"
+
+
+def test_every_run_step_calls_a_make_target_or_an_mlops_subcommand() -> None:
+    targets, subcommands = make_targets(), mlops_subcommands()
+    assert {"data", "gate", "report", "install", "test"} <= targets
+    seen = 0
+    for workflow, job, step in steps():
+        if "run" not in step:
+            continue
+        for line in str(step["run"]).strip().splitlines():
+            seen += 1
+            where = f"{workflow} job {job}: `{line}`"
+            if line in ALLOWED_TOOL_INSTALLS:
+                continue
+            words = shlex.split(line)
+            if words[0] == "make":
+                named = [w for w in words[1:] if "=" not in w]
+                assert named, where
+                assert set(named) <= targets, f"{where}: no such Make target"
+            else:
+                assert words[0] == "mlops", f"{where}: call a Make target or `mlops ...`"
+                assert len(words) == 2, f"{where}: pass inputs via env, not arguments"
+                assert words[1] in subcommands, f"{where}: no such mlops subcommand"
+    assert seen >= 10
+
+
+def test_no_expression_is_expanded_inside_a_run_script() -> None:
+    for workflow, job, step in steps():
+        assert "${{" not in str(step.get("run", "")), f"{workflow} job {job}: use env"
+
+
+def test_least_privilege_timeouts_and_no_persisted_credentials() -> None:
+    for path in WORKFLOWS:
+        assert load(path)["permissions"] == {}, f"{path.name}: top-level permissions: {{}}"
+    for workflow, name, job in jobs():
+        assert "permissions" in job, f"{workflow} job {name}: declare its permissions"
+        if "uses" not in job:  # a job calling a reusable workflow has no timeout of its own
+            assert 0 < job["timeout-minutes"] <= 60, f"{workflow} job {name}"
+    checkouts = [s for _, _, s in steps() if str(s.get("uses", "")).startswith("actions/checkout")]
+    assert checkouts
+    for step in checkouts:
+        assert step["with"]["persist-credentials"] is False
+
+
+def test_pr_runs_cancel_superseded_runs_and_the_gate_is_its_own_check() -> None:
+    pr = load(GITHUB / "workflows" / "pr.yml")
+    assert pr["concurrency"]["cancel-in-progress"] is True
+    assert "pull_request.number" in pr["concurrency"]["group"]
+    assert set(pr["on"]["pull_request"]["paths"]) >= {"data.dvc", "params.yaml", "src/**"}
+    gate = pr["jobs"]["gate"]
+    assert gate["name"] == "Promotion gate"
+    assert gate["needs"] == "report"
+    assert "cancelled()" in gate["if"]  # runs (and fails) even when the report job failed
+    assert gate["permissions"] == {"contents": "read"}
+
+
+def test_write_tokens_only_where_needed() -> None:
+    writers = {
+        (w, name): job["permissions"]
+        for w, name, job in jobs()
+        if "write" in set(job["permissions"].values())
+    }
+    assert set(writers) == {
+        ("pr.yml", "report"),  # the comment (same-repository PRs only)
+        ("pr-comment.yml", "comment"),  # the comment for forks
+        ("promote.yml", "register"),  # GTO tags
+        ("promote.yml", "prod"),
+        ("promote.yml", "release"),
+        ("release.yml", "publish"),  # the GitHub release
+        ("rollback.yml", "rollback"),
+    }
+    assert writers[("pr.yml", "report")] == {"contents": "read", "pull-requests": "write"}
+
+
+def test_prod_is_behind_the_production_environment() -> None:
+    promote = load(GITHUB / "workflows" / "promote.yml")
+    assert promote["jobs"]["prod"]["environment"] == "production"
+    assert load(GITHUB / "workflows" / "rollback.yml")["jobs"]["rollback"]["environment"] == (
+        "production"
+    )
+    release = promote["jobs"]["release"]
+    assert release["uses"] == "./.github/workflows/release.yml"
+    assert set(release["needs"]) == {"register", "prod"}
+
+
+def test_fork_comments_never_run_pr_code() -> None:
+    workflow = load(GITHUB / "workflows" / "pr-comment.yml")
+    assert set(workflow["on"]) == {"workflow_run"}
+    job = workflow["jobs"]["comment"]
+    assert "head_repository.full_name != github.repository" in job["if"]
+    for step in job["steps"]:
+        ref = step.get("with", {}).get("ref")
+        assert ref is None, "checkout the default branch only"
+    post = next(s for s in job["steps"] if s.get("run") == "mlops comment-post")
+    assert post["env"]["VERIFY_PR_HEAD"] == "true"
+    assert "workflow_run.head_sha" in post["env"]["EXPECTED_HEAD_SHA"]
+
+
+def test_pre_commit_hooks_are_local_and_pinned() -> None:
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert config["default_stages"]
+    assert [r["repo"] for r in config["repos"]] == ["local"]
+    hooks = config["repos"][0]["hooks"]
+    ids = {h["id"] for h in hooks}
+    assert {"ruff-check", "ruff-format", "zizmor", "check-workflows", "check-dependabot"} <= ids
+    assert {"dvc-pre-commit", "dvc-pre-push", "dvc-post-checkout", "check-params"} <= ids
+    for hook in hooks:
+        if hook["language"] == "python":
+            assert all("==" in d for d in hook["additional_dependencies"]), hook["id"]
+        else:
+            # System hooks run tools of the locked environment only.
+            assert hook["language"] == "system"
+            entry = hook["entry"]
+            assert entry.startswith("dvc git-hook ") or entry in {"mlops check-params", "mypy"}, (
+                entry
+            )
+    excluded = re.compile(config["exclude"])
+    for path in ("reports/metrics.json", "dvc.lock", "data.dvc", "datasets/adult/adult.names"):
+        assert excluded.search(path), path
+
+
+def test_the_readme_diagrams_render_with_real_mermaid() -> None:
+    from support.mermaid_check import blocks, check
+
+    diagrams = blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert len(diagrams) >= 2  # at least the GitOps loop (intro) and the workflows
+    assert "monitor" in diagrams[0]
+    assert any("release" in diagram for diagram in diagrams[1:])
+    results = check(diagrams)
+    assert [r["error"] for r in results] == [None] * len(diagrams)
