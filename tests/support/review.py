@@ -4,6 +4,7 @@ with a champion commit and a challenger workspace for compare and run_gate."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import yaml
 from mlops.core.config import Bootstrap, Data, Evaluate, Gate, Params
 from mlops.core.files import write_json
 from mlops.review.compare import Review
-from mlops.review.policy import decide
-from mlops.review.scoring import compare_scores
+from mlops.review.policy import Decision, decide
+from mlops.review.scoring import Comparison, compare_scores
 from mlops.review.sides import Side
 from support.repos import ROOT, git
 
@@ -52,13 +53,23 @@ def synthetic_review(
 ) -> Review:
     """A Review of a champion scoring `world()`'s probabilities and a challenger scoring
     `head_proba` (the same, by default) on the same rows."""
-    frame, y, proba = world()
-    head_proba = proba if head_proba is None else head_proba
     base = base or Side("main", BASE_SHA, "champion subject", {"train": {"seed": 1}})
     head = head or Side("workspace", HEAD_SHA, "challenger subject", {"train": {"seed": 2}})
-    comparison = compare_scores(frame, y, proba, head_proba, DATA, EVALUATE, BOOT)
-    decision = decide(comparison, GATE, EVALUATE.min_slice_size, latency, 10_000)
+    if head_proba is None:
+        frame, comparison, decision = _unchanged(latency)
+    else:
+        frame, y, proba = world()
+        comparison = compare_scores(frame, y, proba, head_proba, DATA, EVALUATE, BOOT)
+        decision = decide(comparison, GATE, EVALUATE.min_slice_size, latency, 10_000)
     return Review(base, head, comparison, decision, "build/test.csv", frame)
+
+
+@functools.cache
+def _unchanged(latency: float | None) -> tuple[pd.DataFrame, Comparison, Decision]:
+    """The scoring of an unchanged challenger, computed once (read-only for the tests)."""
+    frame, y, proba = world()
+    comparison = compare_scores(frame, y, proba, proba, DATA, EVALUATE, BOOT)
+    return frame, comparison, decide(comparison, GATE, EVALUATE.min_slice_size, latency, 10_000)
 
 
 def review_repo(root: Path, params: Params, champion: Path, challenger: Path, rows: pd.DataFrame,
