@@ -55,20 +55,18 @@ def synthetic_review(
     `head_proba` (the same, by default) on the same rows."""
     base = base or Side("main", BASE_SHA, "champion subject", {"train": {"seed": 1}})
     head = head or Side("workspace", HEAD_SHA, "challenger subject", {"train": {"seed": 2}})
-    if head_proba is None:
-        frame, comparison, decision = _unchanged(latency)
-    else:
-        frame, y, proba = world()
-        comparison = compare_scores(frame, y, proba, head_proba, DATA, EVALUATE, BOOT)
-        decision = decide(comparison, GATE, EVALUATE.min_slice_size, latency, 10_000)
+    key = None if head_proba is None else np.asarray(head_proba, dtype=np.float64).tobytes()
+    frame, comparison, decision = _scored(key, latency)
     return Review(base, head, comparison, decision, "build/test.csv", frame)
 
 
 @functools.cache
-def _unchanged(latency: float | None) -> tuple[pd.DataFrame, Comparison, Decision]:
-    """The scoring of an unchanged challenger, computed once (read-only for the tests)."""
+def _scored(head: bytes | None, latency: float | None) -> tuple[pd.DataFrame, Comparison, Decision]:
+    """Scoring and decision for one challenger, computed once per process (the tests only
+    read them)."""
     frame, y, proba = world()
-    comparison = compare_scores(frame, y, proba, proba, DATA, EVALUATE, BOOT)
+    head_proba = proba if head is None else np.frombuffer(head, dtype=np.float64)
+    comparison = compare_scores(frame, y, proba, head_proba, DATA, EVALUATE, BOOT)
     return frame, comparison, decide(comparison, GATE, EVALUATE.min_slice_size, latency, 10_000)
 
 

@@ -1,7 +1,8 @@
 """The promote, rollback and release steps on real git repositories with a bare
 `origin`: tags fetched first, created through the registry, pushed, and the version
-handed to the next step; the release published through the recording `gh`. The PR's
-`dvc repro` on a real DVC repository."""
+handed to the next step; the release published through the recording `gh`. (`repro`
+is one DVC call: its command is tested in adapters/test_dvc.py, its run in every PR
+workflow that tests/workflows/test_act.py runs.)"""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from mlops.ci import steps
-from mlops.ci.inputs import WorkflowError
 from mlops.core.files import write_json
 from mlops.registry.versions import RegistryError
 from support.repos import GIT_IDENTITY, ROOT, git
@@ -128,18 +128,3 @@ def test_a_release_is_published_for_the_registered_commit(promoted, params):
     assert f"- Commit: `{git(promoted, 'rev-parse', 'HEAD')}`" in card
     with pytest.raises(RegistryError, match=r"'model@v9\.9\.9' not found"):
         steps.publish_release(params, {"VERSION": "v9.9.9"})
-
-
-def test_repro_runs_dvc_and_a_failure_is_a_workflow_error(tmp_path: Path):
-    """(Its success is what every PR workflow run under act shows.)"""
-    from dvc.repo import Repo
-
-    git(tmp_path, "init", "-q", "-b", "main")
-    Repo.init(str(tmp_path)).close()
-    (tmp_path / "dvc.yaml").write_text(
-        "stages:\n  hello:\n    cmd: echo hi > out.txt\n    outs: [out.txt]\n"
-        "  broken:\n    cmd: exit 3\n    deps: [out.txt]\n"
-    )
-    with pytest.raises(WorkflowError, match=r"^`dvc repro` exited [1-9][0-9]*$"):
-        steps.repro(str(tmp_path))
-    assert (tmp_path / "out.txt").read_text() == "hi\n"  # DVC ran, in that folder

@@ -47,8 +47,8 @@ def repo(tmp_path: Path, params, monkeypatch: pytest.MonkeyPatch):
     return root, p, source
 
 
-def test_present_then_rebuilt_to_the_recorded_hash(repo):
-    root, p, _ = repo
+def test_present_rebuilt_to_the_recorded_hash_or_refused_when_the_source_changed(repo):
+    root, p, source = repo
     recorded = (root / "data.dvc").read_bytes()
     assert get_data(p, root) == "already present"
     shutil.rmtree(root / "data")
@@ -57,16 +57,12 @@ def test_present_then_rebuilt_to_the_recorded_hash(repo):
     assert (root / "data.dvc").read_bytes() == recorded
     assert (root / p.paths.snapshot).is_file()
 
-
-def test_a_changed_source_is_refused_and_data_dvc_is_kept(repo):
-    root, p, source = repo
-    recorded = (root / "data.dvc").read_bytes()
     source.write_text("".join(source.read_text().splitlines(keepends=True)[:-1]))  # one row less
     shutil.rmtree(root / "data")
     shutil.rmtree(root / ".dvc" / "cache")
     with pytest.raises(DataError, match=r"rebuilt from ingest\.sources does not match data\.dvc"):
         get_data(p, root)
-    assert (root / "data.dvc").read_bytes() == recorded
+    assert (root / "data.dvc").read_bytes() == recorded  # as git has it
 
 
 def test_without_data_dvc_the_error_says_how_to_create_it(tmp_path: Path, params):

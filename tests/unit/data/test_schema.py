@@ -14,7 +14,7 @@ from mlops.data.schema import COLUMNS, snapshot_schema
 @pytest.fixture(scope="module")
 def rows(snapshot_path) -> pd.DataFrame:
     """200 rows of the default snapshot, as read_snapshot reads them (text)."""
-    return pd.read_csv(snapshot_path, dtype=str, keep_default_na=False, na_values=[""]).head(200)
+    return pd.read_csv(snapshot_path, dtype=str, keep_default_na=False, na_values=[""], nrows=200)
 
 
 def checks_failing(schema, frame: pd.DataFrame) -> set[tuple[str, str]]:

@@ -15,6 +15,7 @@ from mlops.registry.versions import Champion, RegistryError
 from mlops.review.gate import gate_document, run_gate
 from mlops.train.model_io import save_model
 from mlops.train.models import logistic_regression
+from support.repos import git
 from support.review import BASE_SHA, GATE, review_repo, synthetic_review, world
 from support.synthetic import SPEC, records
 
@@ -74,11 +75,11 @@ def test_run_gate_writes_the_decision_to_paths_gate(repo):
     assert document["failed"] == ["latency_ms_p95"]  # same model, but too slow now
 
 
-def test_an_error_replaces_a_stale_decision(repo):
-    root, p = repo
-    write_json(root / p.paths.gate, {"decision": "pass"})  # from an earlier run
+def test_an_error_replaces_a_stale_decision(params, tmp_path: Path):
+    git(tmp_path, "init", "-q", "-b", "main")
+    write_json(tmp_path / params.paths.gate, {"decision": "pass"})  # from an earlier run
     with pytest.raises(RegistryError, match="'nope' not found"):
-        run_gate(p, "nope", "main", root)
-    written = json.loads((root / p.paths.gate).read_text())
+        run_gate(params, "nope", "main", tmp_path)
+    written = json.loads((tmp_path / params.paths.gate).read_text())
     assert written["decision"] == "error"
     assert "'nope' not found" in written["error"]
