@@ -63,7 +63,9 @@ def test_nullable_columns_accept_missing_values(params, rows):
         holes.loc[holes.index[:5], column] = np.nan
     typed = snapshot_schema(params.data).validate(holes)
     assert (
-        typed.loc[typed.index[:5], ["workclass", "occupation", "native_country"]].isna().all(None)
+        typed.loc[typed.index[:5], ["workclass", "occupation", "native_country"]]
+        .isna()
+        .all(axis=None)
     )
 
 
