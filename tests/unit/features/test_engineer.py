@@ -21,10 +21,14 @@ DATA = Data(id_column="row_id", time_column="month", target="label", positive_la
 FEATURIZE = Featurize(max_missing_rate=0.5, max_single_feature_auc=0.98)
 
 
-def test_the_default_derives_nothing():
+def test_engineer_keeps_the_records_and_is_pure():
+    """The rules of its docstring, which a forker's version must keep too."""
     frame = records(50)
     out = engineering.engineer(frame)
-    pd.testing.assert_frame_equal(out, records(50))
+    pd.testing.assert_frame_equal(frame, records(50))  # the input is not changed
+    pd.testing.assert_frame_equal(out[list(frame.columns)], frame)  # input columns kept
+    pd.testing.assert_index_equal(out.index, frame.index)  # one row out per row in
+    pd.testing.assert_frame_equal(engineering.engineer(records(50)), out)  # no randomness
 
 
 def test_engineering_is_the_first_step_of_every_model_type(params):
