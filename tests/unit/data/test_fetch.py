@@ -13,6 +13,9 @@ from mlops.core.errors import DataError
 from mlops.data.fetch import data_dvc_file, get_data
 from support.repos import ROOT, git
 
+# DVC's own use of pygtrie (inside `dvc add`), not a call of ours.
+pytestmark = pytest.mark.filterwarnings("ignore:_NoneStep.value:DeprecationWarning")
+
 
 def test_the_dvc_file_is_named_after_the_snapshots_top_folder():
     assert data_dvc_file("data/snapshot.csv") == "data.dvc"
