@@ -77,13 +77,16 @@ def review_repo(root: Path, params: Params, champion: Path, challenger: Path, ro
     challenger model, its runtime report and the test rows. Returns the champion commit."""
     from dvc.repo import Repo
 
-    from mlops.adapters.dvc import Dvc
+    from mlops.adapters.dvc import Dvc, quiet
     from mlops.review.store import md5_of
 
     p = params.paths
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")
-    Repo.init(str(root)).close()
+    # quiet: DVC's log handlers hold the stdout of the test that first imported
+    # DVC (closed by now when that test captured its output).
+    with quiet():
+        Repo.init(str(root)).close()
     md5 = md5_of(champion)
     store = Dvc(root)
     cached = Path(store.repo.cache.local.oid_to_path(md5))

@@ -27,7 +27,7 @@ def repo(tmp_path: Path, params, monkeypatch: pytest.MonkeyPatch):
     """A git + DVC repository whose data.dvc tracks the snapshot of a 60-row source."""
     from dvc.repo import Repo
 
-    from mlops.adapters.dvc import Dvc
+    from mlops.adapters.dvc import Dvc, quiet
     from mlops.data.ingest import ingest
 
     monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
@@ -40,7 +40,10 @@ def repo(tmp_path: Path, params, monkeypatch: pytest.MonkeyPatch):
         update={"ingest": params.ingest.model_copy(update={"sources": [str(source)]})}
     )
     git(root, "init", "-q", "-b", "main")
-    Repo.init(str(root)).close()
+    # quiet: DVC's log handlers hold the stdout of the test that first imported
+    # DVC (closed by now when that test captured its output).
+    with quiet():
+        Repo.init(str(root)).close()
     ingest(p.ingest, p.data, root / p.paths.snapshot)
     dvc = Dvc(root)
     dvc.add(root / "data")

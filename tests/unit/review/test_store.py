@@ -34,11 +34,16 @@ def repo(tmp_path: Path) -> tuple[Path, str]:
     tree, and a default local remote folder."""
     from dvc.repo import Repo
 
+    from mlops.adapters.dvc import quiet
+
     root = tmp_path / "repo"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
     git(root, "commit", "-q", "--allow-empty", "-m", "champion")
-    Repo.init(str(root)).close()
+    # quiet: DVC's log handlers hold the stdout of the test that first imported
+    # DVC (closed by now when that test captured its output).
+    with quiet():
+        Repo.init(str(root)).close()
     remote = tmp_path / "remote"
     remote.mkdir()
     (root / ".dvc" / "config").write_text(
