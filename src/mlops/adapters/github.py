@@ -32,8 +32,13 @@ def _tool(name: str, hint: str) -> str:
 def _run(command: list[str], what: str) -> str:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise GitHubError(f"{what}: {result.stderr.strip()[-300:]}")
+        raise GitHubError(f"{what}: {_last_words(result.stderr)}")
     return result.stdout.strip()
+
+
+def _last_words(stderr: str) -> str:
+    """A tool's error output as one line (the CLI prints errors as one line): its end."""
+    return " ".join(stderr.split())[-300:]
 
 
 def pr_head_sha(repository: str, pr: int) -> str:
@@ -67,7 +72,9 @@ def cml_comment_update(pr: int, watermark: str, body: Path) -> str:
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise GitHubError(f"cml comment update exited {result.returncode}: {result.stderr[-300:]}")
+        raise GitHubError(
+            f"cml comment update exited {result.returncode}: {_last_words(result.stderr)}"
+        )
     return result.stdout.strip()
 
 

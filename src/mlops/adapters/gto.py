@@ -28,12 +28,13 @@ def registered(repo: Path | str, artifact: str) -> list[Version]:
     """Every registered version of the artifact."""
     from gto import api
     from gto.exceptions import ArtifactNotFound, GTOException, NoRepo
+    from scmrepo.exceptions import SCMError
 
     try:
         found = api.show(str(repo), artifact)
     except (ArtifactNotFound, NoRepo):
         return []
-    except GTOException as exc:
+    except (GTOException, SCMError) as exc:  # SCMError: GTO's git layer (e.g. not a repo)
         raise RegistryError(f"GTO tags of {artifact!r} unreadable: {exc}") from None
     return [
         Version(str(row["version"]), str(row["commit_hexsha"]))
@@ -46,12 +47,13 @@ def in_stage(repo: Path | str, artifact: str, stage: str) -> list[Version]:
     """Every version currently (actively) assigned to `stage`, highest first."""
     from gto import api
     from gto.exceptions import ArtifactNotFound, GTOException, NoRepo
+    from scmrepo.exceptions import SCMError
 
     try:
         found = api.find_versions_in_stage(str(repo), artifact, stage, versions_per_stage=-1)
     except (ArtifactNotFound, NoRepo):
         return []
-    except GTOException as exc:
+    except (GTOException, SCMError) as exc:
         raise RegistryError(f"GTO tags of {artifact!r} unreadable: {exc}") from None
     return [Version(str(v.version), str(v.commit_hexsha)) for v in found or []]
 

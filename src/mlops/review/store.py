@@ -50,19 +50,25 @@ def rebuild(root: Path, commit: str, cache_dir: Path, scratch: Path) -> Path:
     """Reproduce `commit` in a temporary worktree sharing the DVC cache; return its path."""
     tree = scratch / "worktree"
     git.worktree_add(root, tree, commit)
-    env = _tool_env(tree / "src")
-    result = dvc.run_cli(["cache", "dir", "--local", str(cache_dir)], tree, env)
-    if result.returncode != 0:
-        raise _step_failed(commit, "dvc cache dir", result)
-    result = subprocess.run(
-        [sys.executable, "-m", "mlops.cli", "get-data"],
-        cwd=tree, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise _step_failed(commit, "mlops get-data", result)
-    result = dvc.run_cli(["repro"], tree, env)
-    if result.returncode != 0:
-        raise _step_failed(commit, "dvc repro", result)
+    try:
+        env = _tool_env(tree / "src")
+        result = dvc.run_cli(["cache", "dir", "--local", str(cache_dir)], tree, env)
+        if result.returncode != 0:
+            raise _step_failed(commit, "dvc cache dir", result)
+        result = subprocess.run(
+            [sys.executable, "-m", "mlops.cli", "get-data"],
+            cwd=tree, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise _step_failed(commit, "mlops get-data", result)
+        result = dvc.run_cli(["repro"], tree, env)
+        if result.returncode != 0:
+            raise _step_failed(commit, "dvc repro", result)
+    except BaseException:
+        # The caller never gets the path to clean up: the worktree's record in .git
+        # would outlive the deleted folder.
+        git.worktree_remove(root, tree)
+        raise
     return tree
 
 

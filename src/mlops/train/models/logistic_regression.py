@@ -23,7 +23,9 @@ class Hyperparameters(Strict):
     max_iter: Annotated[int, Field(ge=1)]
 
 
-TRUSTED_TYPES: frozenset[str] = frozenset()
+# SimpleImputer keeps the dtypes it was fitted on as numpy.dtype objects; skops rebuilds
+# a dtype from an empty array's header (its DTypeNode), so no code runs to load one.
+TRUSTED_TYPES = frozenset({"numpy.dtype"})
 
 
 def build(spec: FeatureSpec, hp: Hyperparameters, seed: int) -> Any:

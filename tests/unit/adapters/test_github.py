@@ -1,0 +1,102 @@
+"""The GitHub adapter with recording stand-ins for `gh` and `cml` (tests/fixtures/act):
+the exact commands GitHub would receive, inputs checked before any call, one-line
+errors when a tool is missing or fails, and step outputs for Actions."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from mlops.adapters import github
+from support.repos import ROOT
+
+STUB_BIN = ROOT / "tests" / "fixtures" / "act" / "bin"
+
+
+@pytest.fixture
+def recording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The recording `cml`/`gh` stand-ins first on PATH; returns the record folder."""
+    record = tmp_path / "record"
+    monkeypatch.setenv("PATH", f"{STUB_BIN}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("ACT_RECORD", str(record))
+    monkeypatch.setenv("ACT_STUBS", str(STUB_BIN.parent))
+    return record
+
+
+def calls(record: Path) -> list[dict]:
+    path = record / "calls.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_pr_head_is_asked_of_the_api_and_lowercased(recording: Path, monkeypatch):
+    monkeypatch.setenv("STUB_PR_HEAD_SHA", "ABCDEF" + "0" * 34)
+    assert github.pr_head_sha("acme/models", 7) == "abcdef" + "0" * 34
+    (call,) = calls(recording)
+    assert call["tool"] == "gh"
+    assert call["argv"] == ["api", "repos/acme/models/pulls/7", "--jq", ".head.sha"]
+
+
+@pytest.mark.parametrize("repository", ["acme", "acme/models/x", "acme/mo dels", "a;b/c", ""])
+def test_a_malformed_repository_is_refused_before_any_call(recording: Path, repository: str):
+    with pytest.raises(github.GitHubError, match="is not owner/name"):
+        github.pr_head_sha(repository, 7)
+    assert calls(recording) == []
+
+
+def test_release_create_sends_the_tag_title_notes_and_assets(recording: Path, tmp_path: Path):
+    notes, asset = tmp_path / "card.md", tmp_path / "model-v1.0.0.skops"
+    notes.write_text("# card\n")
+    asset.write_bytes(b"model")
+    out = github.release_create("model@v1.0.0", "model v1.0.0", notes, [asset, notes])
+    assert out == "https://github.com/acme/models/releases/tag/model@v1.0.0"
+    (call,) = calls(recording)
+    assert call["argv"] == [
+        "release", "create", "model@v1.0.0", "--verify-tag", "--title", "model v1.0.0",
+        "--notes-file", str(notes), str(asset), str(notes),
+    ]  # fmt: skip
+    sent = recording / "releases" / "model@v1.0.0"
+    assert (sent / "model-v1.0.0.skops").read_bytes() == b"model"
+
+
+def test_cml_updates_the_comment_with_the_watermark(recording: Path, tmp_path: Path):
+    body = tmp_path / "body.md"
+    body.write_text("**Gate: PASSED**")
+    github.cml_comment_update(12, "mlops PR report", body)
+    (call,) = calls(recording)
+    assert call["tool"] == "cml"
+    assert call["argv"] == [
+        "comment", "update", "--target=pr/12", "--watermark-title=mlops PR report",
+        "--no-publish", str(body),
+    ]  # fmt: skip
+    assert (recording / "comments" / "0.md").read_text() == "**Gate: PASSED**"
+
+
+def test_a_failing_call_is_one_line_ending_with_the_tools_message(recording: Path, monkeypatch):
+    monkeypatch.delenv("STUB_PR_HEAD_SHA", raising=False)  # the stand-in fails without it
+    with pytest.raises(github.GitHubError) as info:
+        github.pr_head_sha("acme/models", 7)
+    message = str(info.value)
+    assert message.startswith("gh api: PR #7 of acme/models: ")
+    assert message.endswith("KeyError: 'STUB_PR_HEAD_SHA'")  # a multi-line traceback, joined
+    assert "\n" not in message
+    assert len(message) <= len("gh api: PR #7 of acme/models: ") + 300
+
+
+def test_a_missing_tool_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither gh nor cml
+    with pytest.raises(github.GitHubError, match="`gh` not found on PATH; it is preinstalled"):
+        github.release_create("t", "t", tmp_path / "n.md", [])
+    with pytest.raises(github.GitHubError, match=r"`cml` not found on PATH; install it with `npm"):
+        github.cml_comment_update(1, "w", tmp_path / "b.md")
+
+
+def test_step_outputs_are_appended_only_inside_actions(tmp_path: Path):
+    output = tmp_path / "github_output"
+    output.write_text("earlier=1\n")
+    github.set_output("version", "v1.2.0", {"GITHUB_OUTPUT": str(output)})
+    assert output.read_text() == "earlier=1\nversion=v1.2.0\n"
+    github.set_output("version", "v1.2.0", {})  # outside Actions: nothing to write, no error
+    assert output.read_text() == "earlier=1\nversion=v1.2.0\n"

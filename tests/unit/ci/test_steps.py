@@ -1,0 +1,130 @@
+"""The promote, rollback and release steps on real git repositories with a bare
+`origin`: tags fetched first, created through the registry, pushed, and the version
+handed to the next step; the release published through the recording `gh`. (`repro`
+is one DVC call: its command is tested in adapters/test_dvc.py, its run in every PR
+workflow that tests/workflows/test_act.py runs.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mlops.ci import steps
+from mlops.core.files import write_json
+from mlops.registry.versions import RegistryError
+from support.repos import GIT_IDENTITY, ROOT, git
+
+STUB_BIN = ROOT / "tests" / "fixtures" / "act" / "bin"
+
+
+def commit(repo: Path, message: str) -> str:
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def tags(repo: Path) -> set[str]:
+    return set(git(repo, "tag").split())
+
+
+@pytest.fixture
+def origin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """(checkout, bare origin), the checkout holding one commit."""
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    repo, bare = tmp_path / "repo", tmp_path / "origin.git"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "first model")
+    git(repo, "remote", "add", "origin", str(bare))
+    git(repo, "push", "-q", "origin", "main")
+    return repo, bare
+
+
+def test_register_pushes_version_and_staging_and_hands_on_the_version(origin, tmp_path):
+    repo, bare = origin
+    output = tmp_path / "github_output"
+    line = steps.register({"GITHUB_OUTPUT": str(output)}, str(repo))
+    assert line == "register: model@v1.0.0 in staging; pushed ['model@v1.0.0', 'model#staging#1']"
+    assert tags(bare) == {"model@v1.0.0", "model#staging#1"}
+    assert output.read_text() == "version=v1.0.0\n"
+    again = steps.register({"GITHUB_OUTPUT": str(output)}, str(repo))  # a rerun of the job
+    assert again == "register: model@v1.0.0 in staging; pushed nothing new"
+
+
+def test_register_sees_tags_another_job_pushed(origin, tmp_path):
+    repo, bare = origin
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", "-b", "main", str(bare), str(other))
+    steps.register({}, str(other))  # another run registered this commit meanwhile
+    assert "model@v1.0.0" not in tags(repo)
+    line = steps.register({}, str(repo))
+    assert line == "register: model@v1.0.0 in staging; pushed nothing new"  # not a v1.1.0
+
+
+def test_assign_and_rollback_move_prod_on_origin(origin):
+    repo, bare = origin
+    steps.register({}, str(repo))
+    commit(repo, "second model")
+    steps.register({}, str(repo))
+    assert steps.assign({"VERSION": "v1.0.0", "STAGE": "prod"}, str(repo)) == (
+        "assign: model@v1.0.0 -> prod; pushed ['model#prod#3']"
+    )
+    steps.assign({"VERSION": " v1.1.0\n", "STAGE": "prod"}, str(repo))
+    line = steps.rollback({"ROLLBACK_TO": "v1.0.0"}, str(repo))
+    assert line.startswith("rollback: model@v1.0.0 is prod again; pushed ['model#prod!#")
+    assert any(t.startswith("model#prod!#") for t in tags(bare))
+    with pytest.raises(RegistryError, match="stage 'Prod'"):
+        steps.assign({"VERSION": "v1.0.0", "STAGE": "Prod"}, str(repo))
+    with pytest.raises(RegistryError, match="version '' is not of the form"):
+        steps.rollback({}, str(repo))
+
+
+@pytest.fixture
+def promoted(tmp_path: Path, params, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository with model@v1.0.0 and the files a promotion run downloads."""
+    from gto import api
+
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    git(tmp_path, "init", "-q", "-b", "main")
+    commit(tmp_path, "model")
+    api.register(str(tmp_path), "model", "HEAD", version="v1.0.0")
+    monkeypatch.chdir(tmp_path)
+    p = params.paths
+    Path(p.model).parent.mkdir(parents=True)
+    Path(p.model).write_bytes(b"model bytes")
+    write_json(p.metrics, {"roc_auc": 0.93, "rows": 100})
+    write_json(p.slices, {})
+    write_json(p.runtime, {"latency_ms_p50": 1.0})
+    write_json(p.features, {"numeric": ["age"], "categorical": [], "dropped": {}})
+    write_json(p.training, {"model": "hist_gradient_boosting", "rows": 400, "features": 1})
+    record = tmp_path / "record"
+    monkeypatch.setenv("PATH", f"{STUB_BIN}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("ACT_RECORD", str(record))
+    monkeypatch.setenv("ACT_STUBS", str(STUB_BIN.parent))
+    return tmp_path
+
+
+def test_a_dry_run_release_builds_the_assets_and_publishes_nothing(promoted, params):
+    line = steps.publish_release(params, {"VERSION": "v1.0.0", "RELEASE_DRY_RUN": "True"})
+    assert line == "release: assets in build/release (dry run, nothing published)"
+    built = sorted(p.name for p in (promoted / "build/release").iterdir())
+    assert built == ["metrics.json", "model-card.md", "model-v1.0.0.skops", "runtime.json",
+                     "slices.json"]  # fmt: skip
+    assert not (promoted / "record").exists()
+
+
+def test_a_release_is_published_for_the_registered_commit(promoted, params):
+    line = steps.publish_release(params, {"VERSION": "v1.0.0"})
+    assert line.startswith("release: model@v1.0.0 published with 5 assets")
+    (call,) = [json.loads(x) for x in (promoted / "record/calls.jsonl").read_text().splitlines()]
+    assert call["argv"][:4] == ["release", "create", "model@v1.0.0", "--verify-tag"]
+    card = (promoted / "record/releases/model@v1.0.0/RELEASE_NOTES.md").read_text()
+    assert f"- Commit: `{git(promoted, 'rev-parse', 'HEAD')}`" in card
+    with pytest.raises(RegistryError, match=r"'model@v9\.9\.9' not found"):
+        steps.publish_release(params, {"VERSION": "v9.9.9"})
