@@ -223,6 +223,13 @@ class Simulate(Strict):
     quality_fraction: Annotated[float, Field(gt=0.0, le=1.0)]
 
 
+class Online(Strict):
+    """Drift the serving process computes over its most recent scored rows (online.py)."""
+
+    window: Annotated[int, Field(ge=10)]
+    alert_for: Annotated[str, Field(pattern=r"^[1-9][0-9]*[smh]$")]
+
+
 class Monitor(Strict):
     """`mlops monitor`: drift, decay and staleness, and the rule that turns them into a
     retraining verdict (monitor/verdict.py)."""
@@ -240,6 +247,7 @@ class Monitor(Strict):
     retrain_on: list[MonitorReason]
     retrain_branch: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")]
     simulate: Simulate
+    online: Online
 
     @field_validator("retrain_branch")
     @classmethod

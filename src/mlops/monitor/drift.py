@@ -58,7 +58,9 @@ class Bins:
 
     @property
     def size(self) -> int:
-        return len(self.labels)
+        # numbers: one bin more than inner edges; text: the categories and "other"; both:
+        # "missing"
+        return (len(self.edges) + 1 if self.kind == NUMERIC else len(self.categories) + 1) + 1
 
     def index(self, values: pd.Series) -> np.ndarray:
         """The bin of each value."""
@@ -67,12 +69,11 @@ class Bins:
             out = np.searchsorted(np.asarray(self.edges), numbers, side="right")
             out[np.isnan(numbers)] = self.size - 1
             return out
-        text = values.astype("object")
         lookup = {c: i for i, c in enumerate(self.categories)}
-        codes = [lookup.get(str(v), len(self.categories)) for v in text]
-        out = np.asarray(codes, dtype=np.int64)
-        out[text.isna().to_numpy()] = self.size - 1
-        return out
+        codes = values.astype("object").astype(str).map(lookup).fillna(len(self.categories))
+        found: np.ndarray = codes.to_numpy(dtype=np.int64, copy=True)
+        found[values.isna().to_numpy()] = self.size - 1
+        return found
 
     def counts(self, values: pd.Series) -> np.ndarray:
         return np.bincount(self.index(values), minlength=self.size).astype(np.float64)
@@ -158,62 +159,68 @@ def _rate(mask: np.ndarray, of: np.ndarray) -> float:
     return float((mask & of).sum() / total) if total else 0.0
 
 
-def feature_drift(
-    name: str, reference: pd.Series, current: pd.Series, bins: int, min_share: float
-) -> FeatureDrift:
+@dataclass(frozen=True)
+class ReferenceColumn:
+    """What the drift figures need of one reference column, computed once and compared
+    with any number of batches."""
+
+    name: str
+    bins: Bins
+    counts: np.ndarray
+    values: np.ndarray  # numbers: the non-missing values (Wasserstein); text: empty
+    seen: frozenset[str]  # text: every value the reference has
+    missing: float
+
+    @classmethod
+    def of(cls, reference: pd.Series, bins: int, min_share: float) -> ReferenceColumn:
+        binning = make_bins(reference, bins, min_share)
+        numeric = binning.kind == NUMERIC
+        return cls(
+            str(reference.name),
+            binning,
+            binning.counts(reference),
+            reference.dropna().to_numpy(dtype=np.float64) if numeric else np.empty(0),
+            frozenset() if numeric else frozenset(reference.dropna().astype(str)),
+            float(reference.isna().mean()) if len(reference) else 0.0,
+        )
+
+
+def feature_drift(ref: ReferenceColumn, current: pd.Series) -> FeatureDrift:
     """Every figure of one input column (current: raw values, text as read)."""
-    binning = make_bins(reference, bins, min_share)
     present = current.notna().to_numpy()
-    missing_ref = float(reference.isna().mean()) if len(reference) else 0.0
-    missing_cur = float(1 - present.mean()) if len(current) else 0.0
-    if binning.kind == NUMERIC:
+    missing = float(1 - present.mean()) if len(current) else 0.0
+    if ref.bins.kind == NUMERIC:
         numbers = pd.to_numeric(current, errors="coerce")
-        ref_values = reference.dropna().to_numpy(dtype=np.float64)
-        cur_values = numbers.dropna().to_numpy(dtype=np.float64)
-        low, high = (ref_values.min(), ref_values.max()) if len(ref_values) else (0.0, 0.0)
+        values = numbers.dropna().to_numpy(dtype=np.float64)
+        low, high = (ref.values.min(), ref.values.max()) if len(ref.values) else (0.0, 0.0)
+        # a text where a number belongs: out of range for quality, and in the PSI bins
+        # counted with the missing values (it has no place among the numbers)
         outside = (
             numbers.isna().to_numpy() | (numbers < low).to_numpy() | (numbers > high).to_numpy()
         )
-        scale = float(np.std(ref_values)) if len(ref_values) else 0.0
         distance = None
-        if len(ref_values) and len(cur_values):
-            distance = float(wasserstein_distance(ref_values, cur_values)) / (scale or 1.0)
-        # a text where a number belongs is neither missing nor a bin: count it missing in
-        # the PSI bins (it has no place among numbers) and out of range for quality
+        if len(ref.values) and len(values):
+            scale = float(np.std(ref.values)) or 1.0
+            distance = float(wasserstein_distance(ref.values, values)) / scale
         return FeatureDrift(
-            name, NUMERIC,
-            psi_from_counts(binning.counts(reference), binning.counts(numbers)),
-            distance, None, missing_ref, missing_cur,
-            None, _rate(outside, present),
+            ref.name, NUMERIC, psi_from_counts(ref.counts, ref.bins.counts(numbers)),
+            distance, None, ref.missing, missing, None, _rate(outside, present),
         )  # fmt: skip
-    seen = set(reference.dropna().astype(str))
-    text = current.astype("object")
-    unseen = np.asarray([str(v) not in seen for v in text], dtype=bool)
-    ref_counts, cur_counts = binning.counts(reference), binning.counts(current)
+    unseen = ~current.astype("object").astype(str).isin(ref.seen).to_numpy()
+    counts = ref.bins.counts(current)
     return FeatureDrift(
-        name, CATEGORICAL,
-        psi_from_counts(ref_counts, cur_counts),
-        None, js_from_counts(ref_counts, cur_counts), missing_ref, missing_cur,
+        ref.name, CATEGORICAL, psi_from_counts(ref.counts, counts),
+        None, js_from_counts(ref.counts, counts), ref.missing, missing,
         _rate(unseen, present), None,
     )  # fmt: skip
 
 
-def input_drift(
-    reference: pd.DataFrame, current: pd.DataFrame, columns: list[str], bins: int,
-    min_share: float,
-) -> list[FeatureDrift]:  # fmt: skip
-    """Per input column present in the current rows (a log without inputs has none)."""
-    return [
-        feature_drift(c, reference[c], current[c], bins, min_share)
-        for c in columns
-        if c in current.columns and c in reference.columns
-    ]
+def input_drift(columns: list[ReferenceColumn], current: pd.DataFrame) -> list[FeatureDrift]:
+    """Per reference column that the current rows have (a log without inputs has none)."""
+    return [feature_drift(ref, current[ref.name]) for ref in columns if ref.name in current]
 
 
 def score_psi(reference: np.ndarray, current: np.ndarray, bins: int) -> float:
     """PSI of the model's scores on new rows against its scores on the reference rows."""
-    binning = make_bins(pd.Series(reference, dtype="float64"), bins, 0.0)
-    return psi_from_counts(
-        binning.counts(pd.Series(reference, dtype="float64")),
-        binning.counts(pd.Series(current, dtype="float64")),
-    )
+    ref = ReferenceColumn.of(pd.Series(reference, dtype="float64", name="score"), bins, 0.0)
+    return psi_from_counts(ref.counts, ref.bins.counts(pd.Series(current, dtype="float64")))

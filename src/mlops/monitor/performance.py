@@ -88,9 +88,17 @@ def has_both_classes(y: np.ndarray) -> bool:
     return len(np.unique(y)) == 2
 
 
+def reference_quality(
+    y: np.ndarray, p: np.ndarray, metric: str, threshold: float, cfg: Bootstrap
+) -> tuple[Estimate, np.ndarray] | None:
+    """The model on its held-out rows: the estimate and its bootstrap replicates."""
+    if not has_both_classes(y):
+        return None
+    return _estimate(y, p, threshold, metric, cfg, 0)
+
+
 def performance(
-    reference_y: np.ndarray,
-    reference_p: np.ndarray,
+    reference_quality: tuple[Estimate, np.ndarray] | None,
     y: np.ndarray,
     p: np.ndarray,
     months: pd.Series,
@@ -98,11 +106,11 @@ def performance(
     threshold: float,
     cfg: Bootstrap,
 ) -> Performance | None:
-    """Quality on the new rows vs the reference rows, overall and per month; None when the
-    new rows cannot be scored (one class only: ROC AUC is undefined)."""
-    if not (has_both_classes(y) and has_both_classes(reference_y)):
+    """Quality on the new rows vs the reference rows (`reference_quality()`), overall and
+    per month; None when either cannot be scored (one class only: ROC AUC is undefined)."""
+    if reference_quality is None or not has_both_classes(y):
         return None
-    reference, ref_reps = _estimate(reference_y, reference_p, threshold, metric, cfg, 0)
+    reference, ref_reps = reference_quality
     current, cur_reps = _estimate(y, p, threshold, metric, cfg, 1)
     low, high = _interval(cur_reps - ref_reps, cfg.confidence)
     change = Estimate(current.value - reference.value, low, high, len(y))
@@ -110,6 +118,8 @@ def performance(
     month_values = months.astype(str).to_numpy()
     for k, month in enumerate(sorted(set(month_values))):
         rows = month_values == month
-        if rows.sum() >= MIN_LABELLED and has_both_classes(y[rows]):
+        if rows.all():  # one month: its estimate is the overall one
+            by_month[month] = current
+        elif rows.sum() >= MIN_LABELLED and has_both_classes(y[rows]):
             by_month[month], _ = _estimate(y[rows], p[rows], threshold, metric, cfg, 2 + k)
     return Performance(metric, cfg.confidence, reference, current, change, by_month)

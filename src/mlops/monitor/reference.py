@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
 from mlops.adapters import dvc, git
-from mlops.core.config import Data, Params, Prepare
+from mlops.core.config import Bootstrap, Data, Params, Prepare
 from mlops.data.fetch import data_dvc_file
 from mlops.data.prepare import clean, in_test_split
 from mlops.data.validate import read_snapshot
-from mlops.evaluate.predict import input_columns
+from mlops.evaluate.predict import input_columns, predict
+from mlops.monitor.drift import ReferenceColumn
+from mlops.monitor.performance import Estimate, reference_quality
 from mlops.registry.versions import Champion, resolve_champion
 from mlops.review.sides import Side, revision_side
 from mlops.review.store import obtain
@@ -39,6 +42,38 @@ class Reference:
     data: Data  # what the columns mean, as that commit's params say
     obtained: dict[str, str] = field(default_factory=dict)  # "model"/"data" -> how
     notes: list[str] = field(default_factory=list)
+
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def columns(self, bins: int, min_share: float) -> list[ReferenceColumn]:
+        """The training rows' figures per input column (computed once per reference)."""
+        key = ("columns", bins, min_share)
+        if key not in self._memo:
+            self._memo[key] = [
+                ReferenceColumn.of(self.train[c], bins, min_share)
+                for c in self.inputs
+                if c in self.train.columns
+            ]
+        found: list[ReferenceColumn] = self._memo[key]
+        return found
+
+    def scores(self) -> np.ndarray:
+        """The model's scores on its held-out rows (computed once per reference)."""
+        if "scores" not in self._memo:
+            self._memo["scores"] = predict(self.model, self.test, "the reference")
+        found: np.ndarray = self._memo["scores"]
+        return found
+
+    def quality(
+        self, metric: str, threshold: float, cfg: Bootstrap
+    ) -> tuple[Estimate, np.ndarray] | None:
+        """The model's `metric` on its held-out rows, with bootstrap replicates (once)."""
+        key = ("quality", metric, threshold, cfg)
+        if key not in self._memo:
+            y = self.test[self.data.target].to_numpy(dtype=np.int64)
+            self._memo[key] = reference_quality(y, self.scores(), metric, threshold, cfg)
+        found: tuple[Estimate, np.ndarray] | None = self._memo[key]
+        return found
 
     @property
     def inputs(self) -> list[str]:

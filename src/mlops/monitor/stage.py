@@ -74,9 +74,9 @@ def measure(params: Params, reference: Reference, current: Current) -> dict[str,
     cfg, data = params.monitor, reference.data
     frame = current.frame
     inputs = reference.inputs
-    features = input_drift(reference.train, frame, inputs, cfg.bins, cfg.min_category_share)
+    features = input_drift(reference.columns(cfg.bins, cfg.min_category_share), frame)
     have_inputs = all(c in frame.columns for c in inputs)
-    reference_scores = predict(reference.model, reference.test, "the reference")
+    reference_scores = reference.scores()
     if current.scores is not None:
         scores: np.ndarray | None = current.scores
     elif have_inputs:
@@ -89,9 +89,10 @@ def measure(params: Params, reference: Reference, current: Current) -> dict[str,
         y = (frame[data.target].astype(str) == data.positive_label).to_numpy(dtype=np.int64)
         reference_y = reference.test[data.target].to_numpy(dtype=np.int64)
         labels = label_shift(reference_y, y, cfg.bootstrap.confidence)
+        threshold, metric = params.evaluate.threshold, cfg.decay.metric
         perf = performance(
-            reference_y, reference_scores, y, scores, frame[data.time_column],
-            cfg.decay.metric, params.evaluate.threshold, cfg.bootstrap,
+            reference.quality(metric, threshold, cfg.bootstrap), y, scores,
+            frame[data.time_column], metric, threshold, cfg.bootstrap,
         )  # fmt: skip
     months = sorted(frame[data.time_column].dropna().astype(str).unique())
     newest = months[-1] if months else None
@@ -148,7 +149,7 @@ def measure(params: Params, reference: Reference, current: Current) -> dict[str,
             "months": stale,
             "max_months": cfg.max_staleness_months,
         },
-        "thresholds": cfg.model_dump(exclude={"simulate", "retrain_branch"}),
+        "thresholds": cfg.model_dump(exclude={"simulate", "retrain_branch", "online"}),
     }
 
 
