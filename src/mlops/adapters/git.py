@@ -113,6 +113,20 @@ def fetch_tags(repo: Path | str, token: str = "") -> None:
     git(repo, "fetch", "--quiet", "--tags", "origin", check=False, config=auth_config(url, token))
 
 
+def fetch_branch(repo: Path | str, branch: str, token: str = "") -> str | None:
+    """Fetch origin's `branch` (as refs/remotes/origin/<branch>); its sha, or None when
+    origin has no such branch."""
+    url = remote_url(repo)
+    if url is None:
+        return None
+    ref = f"refs/remotes/origin/{branch}"
+    result = git(
+        repo, "fetch", "--quiet", "origin", f"+refs/heads/{branch}:{ref}",
+        check=False, config=auth_config(url, token),
+    )  # fmt: skip
+    return resolve(repo, ref) if result.returncode == 0 else None
+
+
 def checkout_branch(repo: Path | str, branch: str) -> None:
     """Point `branch` at HEAD and check it out, keeping the working tree's changes."""
     git(repo, "checkout", "-q", "-B", branch)

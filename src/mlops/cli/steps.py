@@ -67,9 +67,13 @@ def monitor_batch(args: argparse.Namespace) -> str:
 
 
 def retrain_pr(args: argparse.Namespace) -> str:
-    from mlops.monitor.retrain import retrain_pr
+    from mlops.core.files import read_json
+    from mlops.monitor.retrain import no_retraining, retrain_pr
 
-    return retrain_pr(load_params(args.params))
+    # The usual answer (no retrain) comes from the verdict file alone, before the whole
+    # params.yaml and the ML libraries load (seconds on a busy runner).
+    skipped = no_retraining(read_json(load_paths(args.params).monitor))
+    return skipped or retrain_pr(load_params(args.params))
 
 
 STEPS: dict[str, tuple[StepHandler, str]] = {

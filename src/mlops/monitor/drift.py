@@ -188,7 +188,7 @@ class ReferenceColumn:
 def feature_drift(ref: ReferenceColumn, current: pd.Series) -> FeatureDrift:
     """Every figure of one input column (current: raw values, text as read)."""
     present = current.notna().to_numpy()
-    missing = float(1 - present.mean()) if len(current) else 0.0
+    missing = float(current.isna().mean()) if len(current) else 0.0
     if ref.bins.kind == NUMERIC:
         numbers = pd.to_numeric(current, errors="coerce")
         values = numbers.dropna().to_numpy(dtype=np.float64)

@@ -12,6 +12,9 @@ the monitor's verdict says retrain, open or update THE retraining pull request.
   when a DVC remote is usable, commit on the fixed branch `monitor.retrain_branch`,
   force-push it, and open the pull request, or update the open one (never a second).
   The body is the monitor report, after a note on what the PR does and on its checks.
+  When origin's branch already holds the same new data on the same base (a weekly run
+  while the PR waits and no newer month has arrived), nothing is retrained or pushed:
+  only the PR's title and body are updated.
 
 Tokens: the App token (env APP_TOKEN) when the workflow made one, else GITHUB_TOKEN. A
 PR opened with GITHUB_TOKEN gets its `pull_request` runs in an approval-required state
@@ -25,8 +28,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from mlops.adapters import dvc, git, github
 from mlops.ci.inputs import WorkflowError, environ, need
 from mlops.core.config import Params, load_params
@@ -34,26 +35,21 @@ from mlops.core.errors import DataError
 from mlops.core.files import read_json
 from mlops.core.markdown import GITHUB_COMMENT_LIMIT, fit_to_limit
 from mlops.data.fetch import data_dvc_file
-from mlops.monitor.simulate import SCENARIOS, write_batch
-from mlops.monitor.stage import month_number
+from mlops.monitor.months import MONTH, month_after, month_number
 from mlops.registry.versions import BOT
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 UNTIL = re.compile(
     r"^(  until_month:[ \t]*)(null|~|\"\d{4}-\d{2}\"|'\d{4}-\d{2}'|\d{4}-\d{2})(.*)$", re.M
 )
 
 
-def month_after(month: str) -> str:
-    n = month_number(month) + 1
-    return f"{n // 12:04d}-{n % 12 + 1:02d}"
-
-
 def snapshot_months(params: Params, root: Path) -> list[str]:
     path = root / params.paths.snapshot
     if not path.exists():
         raise DataError(f"{path}: not found; run `make data` (mlops get-data) first")
+    import pandas as pd
+
     column = params.data.time_column
     months = pd.read_csv(path, usecols=[column], dtype=str)[column].dropna()
     return sorted(months.unique())
@@ -63,6 +59,8 @@ def monitor_batch(
     params: Params, env: Mapping[str, str] | None = None, root: Path | str = "."
 ) -> str:
     """Write the batch the monitor judges (see the module docstring)."""
+    from mlops.monitor.simulate import SCENARIOS, write_batch
+
     env, root = environ(env), Path(root)
     month = env.get("MONITOR_MONTH", "").strip()
     scenario = env.get("MONITOR_SCENARIO", "").strip() or "none"
@@ -159,23 +157,20 @@ def pr_body(
     )
 
 
-def retrain_pr(params: Params, env: Mapping[str, str] | None = None, root: Path | str = ".") -> str:
-    """Append, retrain and open/update the retraining PR when the verdict says retrain."""
-    env, root = environ(env), Path(root)
-    document = read_json(root / params.paths.monitor)
-    if not document.get("retrain"):
-        return f"retrain-pr: verdict {document.get('verdict', '?')!r}: no retraining PR"
-    repository = need(env, "GITHUB_REPOSITORY")
-    base = need(env, "GITHUB_REF_NAME")
-    if not BRANCH.match(base) or ".." in base:
-        raise WorkflowError(f"GITHUB_REF_NAME {base!r} is not a branch name")
-    branch = params.monitor.retrain_branch
-    if base == branch:
-        raise WorkflowError(f"the monitor runs on {branch}, its own retraining branch")
-    token, app = _token(env)
-    month = str(document["current"]["newest_month"] or "")
-    if not MONTH.match(month):
-        raise DataError(f"{params.paths.monitor}: the new rows have no month to append up to")
+def no_retraining(document: dict[str, Any]) -> str | None:
+    """The step's line when the verdict does not call for retraining, else None."""
+    if document.get("retrain") is True:
+        return None
+    return f"retrain-pr: verdict {document.get('verdict', '?')!r}: no retraining PR"
+
+
+def _append(params: Params, root: Path, month: str) -> tuple[Params, dict[str, Any]]:
+    """Move ingest.until_month to `month`, re-ingest, `dvc add`: the new params and what
+    was appended."""
+    import pandas as pd
+
+    from mlops.data.ingest import ingest
+
     until = params.ingest.until_month
     if until is not None and month_number(month) <= month_number(until):
         raise DataError(
@@ -185,9 +180,6 @@ def retrain_pr(params: Params, env: Mapping[str, str] | None = None, root: Path 
     before_rows = len(pd.read_csv(root / params.paths.snapshot, usecols=[params.data.id_column]))
     before = set_until_month(root / params.source, month)
     params = load_params(root / params.source)
-    from mlops.ci.steps import repro
-    from mlops.data.ingest import ingest
-
     total = len(ingest(params.ingest, params.data, root / params.paths.snapshot))
     if total <= before_rows:
         raise DataError(
@@ -199,6 +191,25 @@ def retrain_pr(params: Params, env: Mapping[str, str] | None = None, root: Path 
         store.add(root / Path(params.paths.snapshot).parts[0])
     finally:
         store.close()
+    return params, {"before": before, "month": month, "rows": total - before_rows, "total": total}
+
+
+def _branch_has_it(root: Path, branch: str, token: str, files: list[str]) -> bool:
+    """True when origin's branch is one commit on top of HEAD with these very files: the
+    same new data on the same base, already retrained (a run while the PR is open and no
+    newer month has arrived). Then only the PR's body needs updating."""
+    theirs = git.fetch_branch(root, branch, token)
+    if theirs is None or git.resolve(root, f"{theirs}^") != git.head(root):
+        return False
+    return all(git.show(root, theirs, f) == (root / f).read_text(encoding="utf-8") for f in files)
+
+
+def _retrain_and_push(
+    params: Params, root: Path, branch: str, token: str, message: str, files: list[str]
+) -> str:
+    """`dvc repro`, `dvc push` (when a remote is usable), commit on `branch`, push it."""
+    from mlops.ci.steps import repro
+
     repro(str(root))
     pushed = ""
     if dvc.usable_remote(root) is not None:
@@ -207,12 +218,37 @@ def retrain_pr(params: Params, env: Mapping[str, str] | None = None, root: Path 
             pushed = f"; {store.push()} files pushed to the DVC remote"
         finally:
             store.close()
-    change = {"before": before, "month": month, "rows": total - before_rows, "total": total}
-    files = [params.source.name, data_dvc_file(params.paths.snapshot), "dvc.lock"]
     git.checkout_branch(root, branch)
-    message = f"Retrain on the data up to {month} (monitor: {document['verdict']})"
     git.commit_tracked(root, [*files, *_tracked_outputs(params)], message, BOT)
     git.push_branch(root, branch, token)
+    return f"retrained and pushed {branch}{pushed}"
+
+
+def retrain_pr(params: Params, env: Mapping[str, str] | None = None, root: Path | str = ".") -> str:
+    """Append, retrain and open/update the retraining PR when the verdict says retrain."""
+    env, root = environ(env), Path(root)
+    document = read_json(root / params.paths.monitor)
+    skipped = no_retraining(document)
+    if skipped:
+        return skipped
+    repository = need(env, "GITHUB_REPOSITORY")
+    base = need(env, "GITHUB_REF_NAME")
+    if not BRANCH.match(base) or ".." in base:
+        raise WorkflowError(f"GITHUB_REF_NAME {base!r} is not a branch name")
+    branch = params.monitor.retrain_branch
+    if base == branch:
+        raise WorkflowError(f"the monitor runs on {branch}, its own retraining branch")
+    token, app = _token(env)
+    month = str(document["current"]["newest_month"] or "")
+    if not MONTH.match(month):
+        raise DataError(f"{params.paths.monitor}: the new rows have no month to append up to")
+    params, change = _append(params, root, month)
+    files = [params.source.name, data_dvc_file(params.paths.snapshot)]
+    if _branch_has_it(root, branch, token, files):
+        branch_note = f"{branch} already holds this data on this base: kept"
+    else:
+        message = f"Retrain on the data up to {month} (monitor: {document['verdict']})"
+        branch_note = _retrain_and_push(params, root, branch, token, message, [*files, "dvc.lock"])
     report = (root / params.paths.monitor_report).read_text(encoding="utf-8")
     scenario = env.get("MONITOR_SCENARIO", "").strip() or "none"
     body = pr_body(document, report, change, branch, app, scenario)
@@ -226,4 +262,4 @@ def retrain_pr(params: Params, env: Mapping[str, str] | None = None, root: Path 
         answer = github.create_pull(repository, branch, base, title, body, token)
         done = f"opened PR #{answer['number']}"
     github.set_output("pr", str(answer.get("html_url", answer["number"])), env)
-    return f"retrain-pr: {done} from {branch} (+{change['rows']:,} rows up to {month}){pushed}"
+    return f"retrain-pr: {done} (+{change['rows']:,} rows up to {month}); {branch_note}"

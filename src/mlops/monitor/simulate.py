@@ -143,8 +143,9 @@ def simulate(
 
 
 def write_batch(
-    params: Params, month: str, scenario: str, out: Path | str, seed: int | None = None
-) -> pd.DataFrame:
-    batch = simulate(params, month, scenario, seed)
+    params: Params, month: str, scenario: str, out: Path | str, seed: int | None = None,
+    rows: pd.DataFrame | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    batch = simulate(params, month, scenario, seed, rows)
     write_snapshot(batch, out)
     return batch

@@ -21,21 +21,11 @@ from mlops.core.files import write_json, write_text
 from mlops.evaluate.predict import predict
 from mlops.monitor.current import KIND_LOG, Current, read_current
 from mlops.monitor.drift import input_drift, is_numeric, score_psi
+from mlops.monitor.months import months_between
 from mlops.monitor.performance import performance
 from mlops.monitor.reference import Reference, load_reference
 from mlops.monitor.report import render
 from mlops.monitor.verdict import decide
-
-
-def month_number(month: str) -> int:
-    year, number = month.split("-")
-    return int(year) * 12 + int(number) - 1
-
-
-def months_between(first: str | None, last: str | None) -> int | None:
-    if not first or not last:
-        return None
-    return month_number(last) - month_number(first)
 
 
 def typed(current: pd.DataFrame, reference: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
