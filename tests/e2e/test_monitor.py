@@ -16,10 +16,17 @@ import pytest
 from mlops.cli import main
 from mlops.evaluate.predict import predict
 from mlops.train.model_io import load_model
+from support.repos import copy_repo
 
 pytestmark = pytest.mark.e2e
 
 EXPECTED = {"none": set(), "concept": {"decay"}, "quality": {"data_quality"}}
+
+
+@pytest.fixture(scope="module")
+def clone(pipeline_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One writable copy of the pipeline repository for this module's tests."""
+    return copy_repo(pipeline_repo, tmp_path_factory.mktemp("monitor") / "repo")
 
 
 def verdict(capsys) -> tuple[dict, str]:
@@ -27,8 +34,8 @@ def verdict(capsys) -> tuple[dict, str]:
     return json.loads(Path("reports/monitor.json").read_text()), line
 
 
-def test_simulate_and_monitor_on_a_fresh_clone(pipeline_copy, monkeypatch, capsys):
-    monkeypatch.chdir(pipeline_copy)
+def test_simulate_and_monitor_on_a_fresh_clone(clone, monkeypatch, capsys):
+    monkeypatch.chdir(clone)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # main() sets it; restored after the test
     for scenario, kinds in EXPECTED.items():
         batch = f"batches/{scenario}.csv"
@@ -52,8 +59,8 @@ def test_simulate_and_monitor_on_a_fresh_clone(pipeline_copy, monkeypatch, capsy
         }  # fmt: skip
 
 
-def test_the_prediction_log_is_judged_without_labels(pipeline_copy, monkeypatch, capsys):
-    monkeypatch.chdir(pipeline_copy)
+def test_the_prediction_log_is_judged_without_labels(clone, monkeypatch, capsys):
+    monkeypatch.chdir(clone)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     model = load_model(Path("models/model.skops"))
     args = ["simulate", "--month", "2025-09", "--scenario", "covariate", "--out", "b.csv"]
@@ -81,15 +88,3 @@ def test_the_prediction_log_is_judged_without_labels(pipeline_copy, monkeypatch,
     assert document["labels"] is None
     assert document["retrain"] is True
     assert "age" in document["drifted_features"]
-
-
-def test_a_missing_batch_is_one_line_and_keeps_the_earlier_report(
-    pipeline_copy, monkeypatch, capsys
-):
-    monkeypatch.chdir(pipeline_copy)
-    Path("reports/monitor.json").write_text('{"earlier": true}\n')
-    assert main(["monitor", "--current", "nowhere.csv"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert err.startswith("mlops monitor: error: nowhere.csv: not found")
-    assert Path("reports/monitor.json").read_text() == '{"earlier": true}\n'

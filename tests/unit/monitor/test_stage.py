@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from mlops.cli import main
 from mlops.core.files import write_json
 from mlops.data.ingest import write_snapshot
 from mlops.monitor.current import read_current
@@ -12,6 +13,7 @@ from mlops.monitor.months import months_between
 from mlops.monitor.report import render
 from mlops.monitor.simulate import simulate
 from mlops.monitor.stage import measure, summary_line
+from support.repos import ROOT
 
 MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
 
@@ -106,3 +108,32 @@ def test_months_between():
     assert months_between("2025-06", "2025-07") == 1
     assert months_between("2024-11", "2025-02") == 3
     assert months_between(None, "2025-02") is None
+
+
+def test_cli_errors_are_one_line_and_keep_the_earlier_report(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports/monitor.json").write_text('{"earlier": true}\n')
+    params = str(ROOT / "params.yaml")
+    assert main(["--params", params, "monitor", "--current", "nowhere.csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("mlops monitor: error: nowhere.csv: not found")
+    assert (tmp_path / "reports/monitor.json").read_text() == '{"earlier": true}\n'
+    args = [
+        "--params",
+        params,
+        "simulate",
+        "--month",
+        "2031-01",
+        "--scenario",
+        "none",
+        "--out",
+        "b.csv",
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err  # run elsewhere, the relative source is not there
+    assert err == (
+        "mlops simulate: error: datasets/adult/adult.data.gz: source file not found "
+        "(see ingest.sources)\n"
+    )
