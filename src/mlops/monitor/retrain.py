@@ -117,10 +117,11 @@ def pr_body(
     scenario: str,
 ) -> str:  # fmt: skip
     kinds = ", ".join(sorted({r["kind"].replace("_", " ") for r in document["reasons"]}))
+    after = "" if change["before"] in ("null", "~") else f" after {change['before']}"
     lines = [
         "> Opened by the **monitor** workflow (`.github/workflows/monitor.yml`): the new data "
         f"calls for retraining ({kinds}).",
-        f"> It appends the months after {change['before']} up to **{change['month']}** "
+        f"> It appends the months{after} up to **{change['month']}** "
         f"(`ingest.until_month`, +{change['rows']:,} rows, {change['total']:,} in all), reruns "
         "the pipeline (`data.dvc`, `dvc.lock`, `reports/`), and is gated like any PR: the "
         "PR workflow compares its model with production and the **Promotion gate** check "
