@@ -50,7 +50,7 @@ def test_each_rule_names_column_rule_and_rows(params, frame, tmp_path):
     bad = frame.copy()
     bad.loc[3, "sex"] = "Unknown"
     message = _fails(params, bad, tmp_path, r"column 'sex': rule isin")
-    assert "row_id 3 " in message
+    assert f"row_id {frame.loc[3, 'row_id']} " in message
     assert "'Unknown'" in message
 
 
