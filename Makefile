@@ -19,7 +19,7 @@ export UV_COMPILE_BYTECODE := 1
 endif
 RUN := $(UV) run --locked --no-sync
 
-.PHONY: help install data run repro test test-fast lint typecheck bench clean report gate
+.PHONY: help install data run repro test test-fast lint typecheck bench clean report gate monitor
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -70,6 +70,13 @@ report: ## compare the workspace with the gate's champion: reports/report.md, th
 
 gate: ## promotion gate vs CHAMPION (default: prod, else BASE): reports/gate.json, exit 0 = pass
 	$(RUN) mlops gate --base $(BASE) $(if $(CHAMPION),--champion $(CHAMPION))
+
+# Monitor: judge CURRENT (a batch CSV, a folder of them, or the prediction log; default
+# paths.monitor_batch) against the prod model, as the monitor workflow does.
+CURRENT ?=
+
+monitor: ## drift, decay and staleness of CURRENT vs prod: reports/monitor.json and .md
+	$(RUN) mlops monitor $(if $(CURRENT),--current $(CURRENT))
 
 bench: install ## print pipeline timings and peak memory (not part of the tests)
 	$(RUN) python bench/pipeline.py

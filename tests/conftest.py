@@ -103,6 +103,15 @@ def splits(params, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
 
 
 @pytest.fixture(scope="session")
+def source_rows(params):
+    """Every row of ingest.sources, normalised (until_month ignored): the snapshot's months
+    and the months that have not arrived yet."""
+    from mlops.monitor.simulate import source_rows
+
+    return source_rows(params)
+
+
+@pytest.fixture(scope="session")
 def snapshot_path(splits) -> Path:
     return splits[0].parent / "snapshot.csv"
 

@@ -62,26 +62,28 @@ def _set(column: str, rows: slice | list[int], value: str):
     return change
 
 
+# Rows are named by position; the messages name their row_id (the default snapshot holds
+# the months up to 2025-06, so row ids are not positions: the 8th row is row_id 15).
 CASES = {
     "missing column": (edit_snapshot(lambda f: f.drop(columns=["sex"])), "validate",
                        r"column 'sex': required column is missing"),
     "wrong dtype": (edit_snapshot(_set("age", [7], "forty")), "validate",
-                    r"column 'age': rule coerce_dtype\('Int64'\) fails: 1 rows, e\.g\. row_id 7 with 'forty'"),
+                    r"column 'age': rule coerce_dtype\('Int64'\) fails: 1 rows, e\.g\. row_id 15 with 'forty'"),
     "unknown category": (edit_snapshot(_set("workclass", [11, 12], "Astronaut")), "validate",
-                         r"column 'workclass': rule isin\(.*\) fails: 2 rows, e\.g\. row_id 11, 12"),
+                         r"column 'workclass': rule isin\(.*\) fails: 2 rows, e\.g\. row_id 21, 23"),
     "all-missing column": (edit_snapshot(_set("occupation", slice(None), "")), "validate",
                            r"column 'occupation': 100\.0% of cells missing, more than validate\.max_missing_rate=10%"),
     "empty file": (write_snapshot(lambda b: b""), "validate", r"data/snapshot\.csv: file is empty"),
     "truncated file": (write_snapshot(lambda b: b[: len(b) // 2]), "validate",
                        r"data/snapshot\.csv: last line has no line end: file truncated\?"),
-    "duplicated ids": (edit_snapshot(_set("row_id", [5, 6], "4")), "validate",
-                       r"column 'row_id': rule field_uniqueness fails: 3 rows, e\.g\. row_id 4, 4, 4"),
+    "duplicated ids": (edit_snapshot(_set("row_id", [5, 6], "10")), "validate",  # the 5th row's id
+                       r"column 'row_id': rule field_uniqueness fails: 3 rows, e\.g\. row_id 10, 10, 10"),
     "unexpected label value": (edit_snapshot(_set("income", [20], ">50K.")), "validate",
-                               r"column 'income': rule isin\(\['<=50K', '>50K'\]\) fails: 1 rows, e\.g\. row_id 20 with '>50K\.'"),
+                               r"column 'income': rule isin\(\['<=50K', '>50K'\]\) fails: 1 rows, e\.g\. row_id 44 with '>50K\.'"),
     "missing target": (edit_snapshot(_set("income", [30, 31], "")), "validate",
-                       r"column 'income': rule not_nullable fails: 2 rows, e\.g\. row_id 30, 31"),
+                       r"column 'income': rule not_nullable fails: 2 rows, e\.g\. row_id 60, 61"),
     "out-of-range number": (edit_snapshot(_set("age", [40], "250")), "validate",
-                            r"column 'age': rule in_range\(16, 100\) fails: 1 rows, e\.g\. row_id 40 with 250"),
+                            r"column 'age': rule in_range\(16, 100\) fails: 1 rows, e\.g\. row_id 79 with 250"),
     "unknown params key": (edit_params(lambda r: r["train"]["hist_gradient_boosting"].update(max_depht=3)),
                            "train", r"params\.yaml: train\.hist_gradient_boosting\.max_depht: unknown key"),
     "out-of-range param": (edit_params(lambda r: r["prepare"].update(test_fraction=1.5)), "prepare",

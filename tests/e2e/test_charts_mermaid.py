@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from mlops.core.config import Evaluate
+from mlops.monitor import report as monitor_report
 from mlops.review import charts
 from support.mermaid_check import blocks, check
 
@@ -42,12 +43,40 @@ def _markdown() -> str:
     only_head = charts.importance_chart(None, importance)
     assert only_head is not None
     parts.append(charts.block(only_head))
+    parts += _monitor_charts()
     return "\n\n".join(parts)
+
+
+def _monitor_charts() -> list[str]:
+    """The monitor report's charts: drift per feature, performance by month (one month
+    and several), with an awkward feature name."""
+    estimate = {"value": 0.93, "ci_low": 0.92, "ci_high": 0.94, "rows": 4000}
+    document = {
+        "features": [
+            {"name": 'odd "quoted" name', "psi": 0.43},
+            {"name": "age", "psi": 0.0},
+            {"name": "x:y", "psi": 0.12},
+        ],
+        "thresholds": {"drift": {"psi": 0.2}},
+        "performance": {
+            "metric": "roc_auc", "confidence": 0.95, "reference": estimate,
+            "by_month": [{"month": "2025-07", **estimate, "value": 0.71, "ci_low": 0.69}],
+        },
+    }  # fmt: skip
+    several = {**document["performance"], "by_month": [
+        {"month": f"2025-{m:02d}", **estimate} for m in range(7, 13)]}  # fmt: skip
+    found = [
+        monitor_report.drift_chart(document),
+        monitor_report.performance_chart(document),
+        monitor_report.performance_chart({**document, "performance": several}),
+    ]
+    assert all(found)
+    return [str(chart) for chart in found]
 
 
 def test_every_block_parses_and_renders_with_real_mermaid():
     diagrams = blocks(_markdown())
-    assert len(diagrams) == 8
+    assert len(diagrams) == 11
     results = check(diagrams)
     assert [r["error"] for r in results] == [None] * len(diagrams)
     assert all(r["svgBytes"] > 1000 for r in results)

@@ -13,12 +13,12 @@ def test_every_stage_in_process_on_a_clone(pipeline_copy, monkeypatch, capsys):
     expected = {
         "get-data": "data: already present",
         "check-params": "check-params: params.yaml is valid",
-        "validate": "validate: 48842 rows pass the schema and quality rules",
-        "prepare": "prepare: 39143 train rows, 9699 test rows",
+        "validate": "validate: 24410 rows pass the schema and quality rules",
+        "prepare": "prepare: 19531 train rows, 4879 test rows",
         "featurize": "featurize: 12 features kept, 5 columns dropped",
-        "train": "train: hist_gradient_boosting fitted on 39143 rows in",
-        "evaluate": "evaluate: ROC AUC 0.9300 on 9699 test rows",
-        "summary": "model      hist_gradient_boosting on 39143 train rows, 12 features",
+        "train": "train: hist_gradient_boosting fitted on 19531 rows in",
+        "evaluate": "evaluate: ROC AUC 0.9271 on 4879 test rows",
+        "summary": "model      hist_gradient_boosting on 19531 train rows, 12 features",
     }
     for command, start in expected.items():
         assert main([command]) == 0, command

@@ -31,7 +31,7 @@ def test_a_changed_source_is_refused_and_data_dvc_kept(pipeline_copy):
     repo = pipeline_copy
     recorded = (repo / "data.dvc").read_bytes()
     params = yaml.safe_load((repo / "params.yaml").read_text())
-    params["ingest"]["until_month"] = "2025-06"  # the source now yields other rows
+    params["ingest"]["until_month"] = "2025-03"  # the source now yields other rows
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     shutil.rmtree(repo / "data")
     shutil.rmtree(repo / ".dvc" / "cache")

@@ -144,32 +144,28 @@ def test_unchanged_branch_passes_against_the_prod_model_from_the_registry(pipeli
 def test_appended_months_show_in_the_data_diff_and_both_models_score_the_same_rows(
     pipeline_copy: Path, tmp_path: Path
 ):
+    # main: the default snapshot, the months up to 2025-06 (the pipeline ran on it).
     repo = on_main(pipeline_copy)
-    # main: data up to 2025-09 only (one full pipeline run).
-    set_param(repo, r"^  until_month: null", '  until_month: "2025-09"')
-    run(["mlops", "ingest"], repo)
-    run(["dvc", "add", "data"], repo)
-    run(["dvc", "repro"], repo)
-    git(repo, "commit", "-q", "-am", "main: data until 2025-09")
     champion_model = tmp_path / "champion.skops"
     shutil.copy(repo / "models/model.skops", champion_model)
     champion_rows = json.loads((repo / "reports/metrics.json").read_text())["rows"]
 
-    # The PR: all twelve months, i.e. the outputs of the full data, restored from the cache.
+    # The PR: three more months arrive, appended as the retraining PR appends them.
     git(repo, "checkout", "-q", "-b", "more-months")
-    git(repo, "checkout", "HEAD~1", "--", "params.yaml", "data.dvc", "dvc.lock", "reports")
-    run(["dvc", "checkout"], repo)
-    assert "up to date" in run(["dvc", "status"], repo).stdout
-    git(repo, "commit", "-q", "-am", "append 2025-10 to 2025-12")
+    set_param(repo, r'^  until_month: "2025-06"', '  until_month: "2025-09"')
+    run(["mlops", "ingest"], repo)
+    run(["dvc", "add", "data"], repo)
+    run(["dvc", "repro"], repo)
+    git(repo, "commit", "-q", "-am", "append 2025-07 to 2025-09")
 
     run_report(load_params(repo / "params.yaml"), "main", "reports/report.md", repo)
     report = (repo / "reports/report.md").read_text()
     assert "**Rows by `month`**" in report
     added = {m: int(n.replace(",", "")) for m, n in re.findall(
         r"^\| (2025-\d\d) \| 0 \| [\d,]+ \| ([\d,]+) \| 0 \|$", report, flags=re.M)}  # fmt: skip
-    assert sorted(added) == ["2025-10", "2025-11", "2025-12"]
+    assert sorted(added) == ["2025-07", "2025-08", "2025-09"]
     assert all(n > 0 for n in added.values())
-    assert '| `ingest.until_month` | `"2025-09"` | `null` |' in report
+    assert '| `ingest.until_month` | `"2025-06"` | `"2025-09"` |' in report
     assert "**Drift**" in report
 
     code, document = gate(repo, "--champion", "main")

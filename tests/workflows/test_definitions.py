@@ -73,6 +73,7 @@ def test_the_expected_workflows_exist() -> None:
     names = {w.name for w in WORKFLOWS}
     assert {"ci.yml", "pr.yml", "pr-comment.yml", "promote.yml", "release.yml"} <= names
     assert "rollback.yml" in names
+    assert "monitor.yml" in names
 
 
 def test_zizmor_offline_finds_nothing() -> None:
@@ -224,6 +225,7 @@ def test_write_tokens_only_where_needed() -> None:
         ("promote.yml", "release"),
         ("release.yml", "publish"),  # the GitHub release
         ("rollback.yml", "rollback"),
+        ("monitor.yml", "monitor"),  # the retraining branch and PR
     }
     assert writers[("pr.yml", "report")] == {"contents": "read", "pull-requests": "write"}
 
@@ -250,6 +252,27 @@ def test_fork_comments_never_run_pr_code() -> None:
     post = next(s for s in job["steps"] if s.get("run") == "mlops comment-post")
     assert post["env"]["VERIFY_PR_HEAD"] == "true"
     assert "workflow_run.head_sha" in post["env"]["EXPECTED_HEAD_SHA"]
+
+
+def test_the_monitor_runs_weekly_and_on_demand_and_opens_prs_with_least_privilege() -> None:
+    workflow = load(GITHUB / "workflows" / "monitor.yml")
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
+    assert workflow["on"]["workflow_dispatch"]["inputs"]["scenario"]["options"][0] == "none"
+    assert workflow["concurrency"]["cancel-in-progress"] is False  # one PR, one writer
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    assert runs == ["make data", "mlops monitor-batch", "mlops monitor", "mlops retrain-pr"]
+    app = job["steps"][0]
+    assert app["uses"].startswith("actions/create-github-app-token@")
+    assert "vars.RETRAIN_APP_CLIENT_ID" in app["if"]  # optional: zero secrets by default
+    retrain = job["steps"][-1]
+    assert set(retrain["env"]) == {"GITHUB_TOKEN", "APP_TOKEN", "MONITOR_SCENARIO"}
+    assert "steps.app.outputs.token" in retrain["env"]["APP_TOKEN"]
+    cache = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/cache")]
+    setup = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("astral-sh"))
+    assert cache == []
+    assert setup["with"]["enable-cache"] is False  # a workflow that pushes: no cache poisoning
 
 
 def test_pre_commit_hooks_are_local_and_pinned() -> None:

@@ -105,6 +105,17 @@ class Dvc:
         with quiet():
             self.repo.add(str(path))
 
+    def push(self) -> int:
+        """Push every output of the workspace (data and pipeline) to the default remote;
+        how many files were transferred."""
+        from dvc.exceptions import DvcException
+
+        with quiet():
+            try:
+                return int(self.repo.push())
+            except DvcException as exc:
+                raise DvcError(f"dvc push: {' '.join(str(exc).split())[:300]}") from None
+
     # the remote -----------------------------------------------------------------------
 
     def default_remote(self) -> tuple[str, str] | None:

@@ -111,3 +111,51 @@ def fetch_tags(repo: Path | str, token: str = "") -> None:
     if url is None:
         return
     git(repo, "fetch", "--quiet", "--tags", "origin", check=False, config=auth_config(url, token))
+
+
+def fetch_branch(repo: Path | str, branch: str, token: str = "") -> str | None:
+    """Fetch origin's `branch` (as refs/remotes/origin/<branch>); its sha, or None when
+    origin has no such branch."""
+    url = remote_url(repo)
+    if url is None:
+        return None
+    ref = f"refs/remotes/origin/{branch}"
+    result = git(
+        repo, "fetch", "--quiet", "origin", f"+refs/heads/{branch}:{ref}",
+        check=False, config=auth_config(url, token),
+    )  # fmt: skip
+    return resolve(repo, ref) if result.returncode == 0 else None
+
+
+def checkout_branch(repo: Path | str, branch: str) -> None:
+    """Point `branch` at HEAD and check it out, keeping the working tree's changes."""
+    git(repo, "checkout", "-q", "-B", branch)
+
+
+def commit_tracked(
+    repo: Path | str, paths: Sequence[str], message: str, author: tuple[str, str]
+) -> str | None:
+    """Commit the changes of already-tracked `paths` as `author`; the new sha, or None
+    when none of them changed."""
+    git(repo, "add", "--update", "--", *paths)
+    if not git(repo, "diff", "--cached", "--name-only").stdout.strip():
+        return None
+    identity = ["-c", f"user.name={author[0]}", "-c", f"user.email={author[1]}"]
+    git(repo, "commit", "-q", "-m", message, config=identity)
+    return head(repo)
+
+
+def push_branch(repo: Path | str, branch: str, token: str = "") -> None:
+    """Force-push HEAD to origin's `branch` (a branch the automation owns), the token (if
+    any) for this command only."""
+    url = remote_url(repo)
+    if url is None:
+        raise GitError(f"git push: no remote 'origin' in {repo}")
+    ref = f"HEAD:refs/heads/{branch}"
+    result = git(
+        repo, "push", "--force", "origin", ref, check=False, config=auth_config(url, token)
+    )
+    if result.returncode != 0:
+        message = result.stderr.strip()
+        message = message.replace(token, "***") if token else message
+        raise GitError(f"git push origin {branch}: {message[-300:]}")

@@ -7,11 +7,15 @@ assert what would have been sent.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from mlops.core.errors import MlopsError
 
@@ -29,8 +33,10 @@ def _tool(name: str, hint: str) -> str:
     return path
 
 
-def _run(command: list[str], what: str) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+def _run(command: list[str], what: str, token: str | None = None) -> str:
+    """Run a tool; `token`, if given, is the GH_TOKEN of this one command."""
+    env = None if token is None else {**os.environ, "GH_TOKEN": token}
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
         raise GitHubError(f"{what}: {_last_words(result.stderr)}")
     return result.stdout.strip()
@@ -41,10 +47,71 @@ def _last_words(stderr: str) -> str:
     return " ".join(stderr.split())[-300:]
 
 
-def pr_head_sha(repository: str, pr: int) -> str:
-    """The PR's current head commit, asked of GitHub's API."""
+def _repository(repository: str) -> str:
     if not REPOSITORY.match(repository):
         raise GitHubError(f"GITHUB_REPOSITORY {repository!r} is not owner/name")
+    return repository
+
+
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise GitHubError(f"{what}: the answer is not JSON: {text[:200]!r}") from None
+
+
+# Pull requests through the REST API (`gh api`), not `gh pr create/edit`: some gh versions'
+# `pr edit` fails on a GraphQL field GitHub retired (projectCards; cli/cli#11983).
+
+
+def open_pulls(repository: str, branch: str, token: str) -> list[dict[str, Any]]:
+    """The open pull requests whose head is `branch` of the repository itself."""
+    repository = _repository(repository)
+    gh = _tool("gh", "it is preinstalled on GitHub-hosted runners")
+    owner = repository.split("/")[0]
+    out = _run(
+        [gh, "api", "--method", "GET", f"repos/{repository}/pulls",
+         "-f", f"head={owner}:{branch}", "-f", "state=open"],
+        f"gh api: open PRs of {branch}", token,
+    )  # fmt: skip
+    found = _json(out, "gh api: open PRs")
+    if not isinstance(found, list):
+        raise GitHubError(f"gh api: open PRs of {branch}: expected a list")
+    return [pr for pr in found if isinstance(pr, dict)]
+
+
+def _pull_request(method: str, endpoint: str, fields: dict[str, Any], token: str) -> dict[str, Any]:
+    gh = _tool("gh", "it is preinstalled on GitHub-hosted runners")
+    with tempfile.TemporaryDirectory(prefix="mlops-gh-") as folder:
+        request = Path(folder) / "request.json"
+        request.write_text(json.dumps(fields), encoding="utf-8")
+        out = _run(
+            [gh, "api", "--method", method, endpoint, "--input", str(request)],
+            f"gh api {method} {endpoint}", token,
+        )  # fmt: skip
+    answer = _json(out, f"gh api {method} {endpoint}")
+    if not isinstance(answer, dict) or not isinstance(answer.get("number"), int):
+        raise GitHubError(f"gh api {method} {endpoint}: no pull request number in the answer")
+    return answer
+
+
+def create_pull(
+    repository: str, head: str, base: str, title: str, body: str, token: str
+) -> dict[str, Any]:
+    """Open a pull request from `head` into `base`; GitHub's answer (number, html_url)."""
+    fields = {"title": title, "head": head, "base": base, "body": body}
+    return _pull_request("POST", f"repos/{_repository(repository)}/pulls", fields, token)
+
+
+def update_pull(repository: str, number: int, title: str, body: str, token: str) -> dict[str, Any]:
+    """Replace an open pull request's title and body."""
+    endpoint = f"repos/{_repository(repository)}/pulls/{number}"
+    return _pull_request("PATCH", endpoint, {"title": title, "body": body}, token)
+
+
+def pr_head_sha(repository: str, pr: int) -> str:
+    """The PR's current head commit, asked of GitHub's API."""
+    _repository(repository)
     gh = _tool("gh", "it is preinstalled on GitHub-hosted runners")
     out = _run(
         [gh, "api", f"repos/{repository}/pulls/{pr}", "--jq", ".head.sha"],

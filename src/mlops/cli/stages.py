@@ -6,6 +6,7 @@ and an exit code)."""
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -107,6 +108,47 @@ def release(p: Params, _: argparse.Namespace) -> str:
     return publish_release(p)
 
 
+def simulate(p: Params, args: argparse.Namespace) -> str:
+    from mlops.monitor.simulate import write_batch
+
+    batch = write_batch(p, args.month, args.scenario, args.out, args.seed)
+    return f"simulate: wrote {len(batch)} rows of {args.month} ({args.scenario}) to {args.out}"
+
+
+def monitor(p: Params, args: argparse.Namespace) -> str:
+    from mlops.monitor.stage import run_monitor, summary_line
+
+    current = args.current or p.paths.monitor_batch
+    return summary_line(run_monitor(p, current, args.champion, args.base))
+
+
+def simulate_options(parser: argparse.ArgumentParser, _: str) -> None:
+    from mlops.monitor.simulate import SCENARIOS
+
+    parser.add_argument("--month", required=True, type=month, help="arrival month, YYYY-MM")
+    parser.add_argument(
+        "--scenario", required=True, choices=SCENARIOS,
+        help="none: the real rows; else a seeded drift (see the README)",
+    )  # fmt: skip
+    parser.add_argument("--out", required=True, help="CSV file to write (snapshot format)")
+    parser.add_argument("--seed", type=int, help="default: monitor.simulate.seed")
+
+
+def monitor_options(parser: argparse.ArgumentParser, _: str) -> None:
+    parser.add_argument(
+        "--current", help="batch CSV, folder of batches, or prediction log (default: "
+        "paths.monitor_batch)",
+    )  # fmt: skip
+    parser.add_argument("--base", default="HEAD", help="reference if no prod (%(default)s)")
+    parser.add_argument("--champion", help="revision or tag (default: current prod, else --base)")
+
+
+def month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month of the form YYYY-MM")
+    return text
+
+
 def review_options(parser: argparse.ArgumentParser, command: str) -> None:
     parser.add_argument("--base", default="main", help="champion if no prod (%(default)s)")
     parser.add_argument("--champion", help="revision or tag (default: current prod, else --base)")
@@ -127,10 +169,14 @@ STAGES: dict[str, tuple[StageHandler, str]] = {
     "report": (report, "compare the workspace with the champion: markdown for the PR comment"),
     "gate": (gate, "promotion gate vs the champion: gate.json; exit 0 pass, 1 fail"),
     "release": (release, "model card + assets for env VERSION; gh release create"),
+    "simulate": (simulate, "one month of new rows from the source, as is or with a drift"),
+    "monitor": (monitor, "drift, decay and staleness vs prod: monitor.json, monitor.md"),
 }
 
 # Options beyond --params, per command.
 OPTIONS: dict[str, Callable[[argparse.ArgumentParser, str], None]] = {
     "report": review_options,
     "gate": review_options,
+    "simulate": simulate_options,
+    "monitor": monitor_options,
 }

@@ -1,13 +1,15 @@
 """Workflow steps, driven by environment variables that the workflows pass through
-`env:` (never `${{ }}` inside `run:`). They need no valid params.yaml beyond its `paths:`
-block, so a PR that breaks params.yaml still gets its comment and a failed check."""
+`env:` (never `${{ }}` inside `run:`). Those of the PR workflow need no valid params.yaml
+beyond its `paths:` block, so a PR that breaks params.yaml still gets its comment and a
+failed check; the monitor's steps (monitor-batch, retrain-pr) run on the default branch
+and read all of it."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 
-from mlops.core.config import load_paths
+from mlops.core.config import load_params, load_paths
 
 StepHandler = Callable[[argparse.Namespace], "str | tuple[str, int]"]
 
@@ -58,6 +60,22 @@ def rollback(_: argparse.Namespace) -> str:
     return rollback()
 
 
+def monitor_batch(args: argparse.Namespace) -> str:
+    from mlops.monitor.retrain import monitor_batch
+
+    return monitor_batch(load_params(args.params))
+
+
+def retrain_pr(args: argparse.Namespace) -> str:
+    from mlops.core.files import read_json
+    from mlops.monitor.retrain import no_retraining, retrain_pr
+
+    # The usual answer (no retrain) comes from the verdict file alone, before the whole
+    # params.yaml and the ML libraries load (seconds on a busy runner).
+    skipped = no_retraining(read_json(load_paths(args.params).monitor))
+    return skipped or retrain_pr(load_params(args.params))
+
+
 STEPS: dict[str, tuple[StepHandler, str]] = {
     "repro": (repro, "dvc repro, with --pull --allow-missing when a DVC remote is usable"),
     "verdict": (verdict, "exit 0/1/2 on the gate file's decision (the gate check)"),
@@ -66,4 +84,6 @@ STEPS: dict[str, tuple[StepHandler, str]] = {
     "register": (register, "register HEAD as the next model version, assign staging, push"),
     "assign": (assign, "assign env VERSION to env STAGE, push the tag"),
     "rollback": (rollback, "make env ROLLBACK_TO the only prod version again, push"),
+    "monitor-batch": (monitor_batch, "new rows of env MONITOR_MONTH (default: the next)"),
+    "retrain-pr": (retrain_pr, "if monitor.json says retrain: append, repro, open/update PR"),
 }

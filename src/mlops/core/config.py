@@ -48,6 +48,9 @@ class Paths(Strict):
     report: str
     gate: str
     comment: str
+    monitor_batch: str
+    monitor: str
+    monitor_report: str
 
 
 class SimulatedMonths(Strict):
@@ -184,6 +187,76 @@ class Gate(Strict):
     max_model_bytes: Annotated[int, Field(ge=1)]
 
 
+MonitorReason = Literal[
+    "input_drift", "prediction_drift", "label_shift", "decay", "data_quality", "staleness"
+]
+
+
+class DriftThresholds(Strict):
+    """When an input feature counts as drifted: any one distance over its threshold."""
+
+    psi: Annotated[float, Field(gt=0.0)]
+    wasserstein: Annotated[float, Field(gt=0.0)]
+    jensen_shannon: Annotated[float, Field(gt=0.0, le=1.0)]
+    min_features: Annotated[int, Field(ge=1)]
+
+
+class QualityThresholds(Strict):
+    missing_increase: Rate
+    unseen_rate: Rate
+    out_of_range_rate: Rate
+
+
+class Decay(Strict):
+    metric: Metric
+    max_drop: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Simulate(Strict):
+    """`mlops simulate`: how strongly each scenario alters a month's real rows (seeded)."""
+
+    seed: Annotated[int, Field(ge=0)]
+    covariate_column: str
+    covariate_strength: Annotated[float, Field(gt=0.0, le=5.0)]
+    prior_positive_rate: Fraction
+    concept_fraction: Annotated[float, Field(gt=0.0, le=1.0)]
+    quality_fraction: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class Online(Strict):
+    """Drift the serving process computes over its most recent scored rows (online.py)."""
+
+    window: Annotated[int, Field(ge=10)]
+    alert_for: Annotated[str, Field(pattern=r"^[1-9][0-9]*[smh]$")]
+
+
+class Monitor(Strict):
+    """`mlops monitor`: drift, decay and staleness, and the rule that turns them into a
+    retraining verdict (monitor/verdict.py)."""
+
+    min_rows: Annotated[int, Field(ge=1)]
+    bins: Annotated[int, Field(ge=2, le=100)]
+    min_category_share: Annotated[float, Field(ge=0.0, lt=1.0)]
+    drift: DriftThresholds
+    quality: QualityThresholds
+    prediction_psi: Annotated[float, Field(gt=0.0)]
+    label_shift: Annotated[float, Field(gt=0.0, le=1.0)]
+    decay: Decay
+    bootstrap: Bootstrap
+    max_staleness_months: Annotated[int, Field(ge=1)]
+    retrain_on: list[MonitorReason]
+    retrain_branch: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")]
+    simulate: Simulate
+    online: Online
+
+    @field_validator("retrain_branch")
+    @classmethod
+    def _plain_branch(cls, name: str) -> str:
+        if ".." in name or name.endswith((".lock", "/", ".")) or "//" in name:
+            raise ValueError(f"{name!r} is not a valid git branch name")
+        return name
+
+
 class Params(Strict):
     # Threads for numeric libraries (OpenMP). Predictions do not depend on it; speed does:
     # on a shared 2-core runner two OpenMP threads made training 20x slower than one.
@@ -197,6 +270,7 @@ class Params(Strict):
     train: Train
     evaluate: Evaluate
     gate: Gate
+    monitor: Monitor
     _source: Path = PrivateAttr(default=DEFAULT_PARAMS)
 
     @property

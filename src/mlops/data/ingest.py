@@ -98,12 +98,22 @@ def normalise(raw: pd.DataFrame, cfg: Ingest, data: Data) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def ingest(cfg: Ingest, data: Data, out: Path | str) -> pd.DataFrame:
-    """Read every source in order, normalise, and write the snapshot CSV."""
+def collect(cfg: Ingest, data: Data) -> pd.DataFrame:
+    """Every source read in order and normalised: the snapshot's rows, not yet written."""
     frames = [_read_one(source, cfg) for source in cfg.sources]
     raw = pd.concat(frames, ignore_index=True)
     if raw.empty:
         raise DataError(f"{', '.join(cfg.sources)}: sources hold no rows")
-    snapshot = normalise(raw, cfg, data)
-    write_atomic(out, lambda tmp: snapshot.to_csv(tmp, index=False, lineterminator="\n"))
+    return normalise(raw, cfg, data)
+
+
+def write_snapshot(frame: pd.DataFrame, out: Path | str) -> None:
+    """The snapshot CSV format (also of `mlops simulate` batches): fixed line ends."""
+    write_atomic(out, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def ingest(cfg: Ingest, data: Data, out: Path | str) -> pd.DataFrame:
+    """Read every source in order, normalise, and write the snapshot CSV."""
+    snapshot = collect(cfg, data)
+    write_snapshot(snapshot, out)
     return snapshot

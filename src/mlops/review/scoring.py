@@ -216,3 +216,20 @@ def compare_models(
         evaluate,
         bootstrap,
     )
+
+
+def bootstrap_replicates(
+    y: np.ndarray, proba: np.ndarray, threshold: float, metric: str, cfg: Bootstrap, stream: int
+) -> tuple[float, np.ndarray]:
+    """One model's metric on its rows, and the metric on `cfg.resamples` bootstrap resamples
+    of them (drawn as paired_bootstrap draws them). `stream` gives independent resamples
+    from one seed: the monitor compares a model on two different sets of rows (new rows
+    against the held-out reference), where no pairing exists."""
+    rows = _Rows(np.asarray(y, dtype=np.float64), np.asarray(proba, dtype=np.float64), threshold)
+    n = len(rows.y)
+    rng = np.random.default_rng([cfg.seed, stream])
+    replicates = np.empty(cfg.resamples)
+    for b in range(cfg.resamples):
+        w = np.bincount(rng.integers(0, n, size=n), minlength=n).astype(np.float64)
+        replicates[b] = rows.metric(metric, w)
+    return rows.metric(metric, np.ones(n)), replicates

@@ -11,8 +11,8 @@ from mlops.core.errors import DataError
 from mlops.data.ingest import ingest, simulated_month, snake_case
 
 
-def test_snapshot_holds_every_row_normalised(params, snapshot_path):
-    frame = pd.read_csv(snapshot_path, keep_default_na=False, na_values=[""])
+def test_the_source_holds_every_row_normalised(source_rows):
+    frame = source_rows  # every month: what the snapshot grows into as months arrive
     assert len(frame) == 48_842  # 32,561 + 16,281 (UCI's published counts)
     assert list(frame.columns[:2]) == ["row_id", "month"]
     assert frame["row_id"].tolist() == list(range(48_842))
@@ -20,6 +20,17 @@ def test_snapshot_holds_every_row_normalised(params, snapshot_path):
     assert frame["workclass"].isna().sum() == 2_799  # "?" became missing
     assert not frame["education"].str.startswith(" ").any()  # whitespace stripped
     assert frame["month"].str.match(r"^2025-(0[1-9]|1[0-2])$").all()
+
+
+def test_the_default_snapshot_holds_the_months_up_to_until_month(
+    params, snapshot_path, source_rows
+):
+    frame = pd.read_csv(snapshot_path, keep_default_na=False, na_values=[""])
+    assert params.ingest.until_month == "2025-06"
+    assert len(frame) == 24_410
+    assert frame["month"].max() == "2025-06"
+    earlier = source_rows[source_rows["month"] <= "2025-06"]
+    assert frame["row_id"].tolist() == earlier["row_id"].tolist()  # same ids, same order
 
 
 def test_snapshot_is_byte_reproducible(params, snapshot_path, tmp_path):

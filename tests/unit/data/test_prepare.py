@@ -9,8 +9,8 @@ from mlops.data.prepare import in_test_split, read_split
 
 def test_split_sizes_and_labels(params, splits):
     train, test = read_split(splits[0]), read_split(splits[1])
-    assert len(train) + len(test) == 48_842
-    assert abs(len(test) / 48_842 - params.prepare.test_fraction) < 0.01
+    assert len(train) + len(test) == 24_410  # the snapshot: months up to 2025-06
+    assert abs(len(test) / 24_410 - params.prepare.test_fraction) < 0.01
     assert set(train["income"]) == {0, 1}
     assert not set(train["row_id"]) & set(test["row_id"])
 
