@@ -48,6 +48,7 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, di
     with gzip.open(ROOT / "datasets/adult/adult.data.gz", "rt") as lines:
         source.write_text("".join(next(lines) for _ in range(1200)))
     raw["ingest"]["sources"] = [str(source)]
+    raw["ingest"]["until_month"] = None  # every row of the source, whatever month it "arrived"
     raw["validate"]["min_rows"] = 100
     raw["evaluate"].update(importance_repeats=1, latency_rows=10)
     raw["paths"] = {key: f"out/{key}/{Path(value).name}" for key, value in raw["paths"].items()}
