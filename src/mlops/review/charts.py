@@ -4,6 +4,11 @@ No image host and no upload: the chart is text in the comment. Mermaid's XY char
 legend, so each chart fixes its colours (champion blue, challenger orange, reference
 grey) in its front matter and the caption names them. Every chart comes with its data
 as a plain table, for plain-text readers and for renderers without Mermaid.
+
+Legible at GitHub's width: category labels as long as feature names would overlap on a
+horizontal axis, so the importance chart is drawn with horizontal bars (names down the
+side, one per line). A test renders every chart with real Mermaid and checks that no two
+axis labels overlap.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ class Chart:
     y_title: str
     series: Sequence[Series]
     y_range: tuple[float, float] | None = None
+    horizontal: bool = False  # categories down the side: for long labels
 
 
 def _text(value: str) -> str:
@@ -58,7 +64,7 @@ def mermaid(chart: Chart) -> str:
         "    xyChart:",
         f'      plotColorPalette: "{palette}"',
         "---",
-        "xychart-beta",
+        "xychart-beta horizontal" if chart.horizontal else "xychart-beta",
         f"  title {_text(chart.title)}",
         f"  x-axis {_text(chart.x_title)} [{', '.join(_text(x) for x in chart.x_labels)}]",
     ]
@@ -171,8 +177,9 @@ def calibration_chart(y: np.ndarray, base: np.ndarray, head: np.ndarray, bins: i
 def importance_chart(
     base: pd.DataFrame | None, head: pd.DataFrame | None, top: int = 12
 ) -> Chart | None:
-    """Permutation importance (drop in ROC AUC): challenger as bars, champion as a line
-    drawn over them (Mermaid draws series in order and colours them by palette order)."""
+    """Permutation importance (drop in ROC AUC), as horizontal bars so that the feature
+    names never overlap: challenger as bars, champion as a line drawn over them (Mermaid
+    draws series in order and colours them by palette order)."""
     if head is None or head.empty:
         return None
     features = list(head.sort_values("importance", ascending=False, kind="stable")["feature"])
@@ -192,4 +199,5 @@ def importance_chart(
             Series("challenger", head_values.to_numpy(), "bar", HEAD_COLOUR),
             Series("champion", base_values.to_numpy(), "line", BASE_COLOUR),
         ],
+        horizontal=True,
     )
