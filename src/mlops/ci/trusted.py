@@ -25,7 +25,6 @@ from mlops.ci.steps import check_dvc
 from mlops.core.config import Params
 from mlops.core.errors import EXIT_FAIL, EXIT_OK, MlopsError
 from mlops.core.files import write_json
-from mlops.review.gate import summary_line
 from mlops.review.trusted import run_trusted_gate
 
 CONTEXT = "Promotion gate"  # the status name to require in branch protection
@@ -41,7 +40,20 @@ def describe(document: dict[str, Any]) -> str:
     if "champion" not in document:  # refused before scoring (e.g. an oversized model)
         rules = document.get("rules") or [{}]
         return f"FAIL: {rules[0].get('detail', 'refused')}"
-    return summary_line(document).removeprefix("gate: ")
+    verdict = "PASS" if document["decision"] == "pass" else "FAIL"
+    champion = document["champion"]
+    text = f"{verdict} vs {champion['label']} ({str(champion['commit'])[:7]})"
+    policy = document.get("policy") or {}
+    if document.get("policy_changed"):  # first, so that the 140-character cut keeps it
+        base = (policy.get("base_revision") or {}).get("label", "the base")
+        text += (
+            "; the PR changes the policy: judged under "
+            + ("its own (first adoption)" if policy.get("base") is None else f"{base}'s")
+        )
+    failed, rules = document.get("failed") or [], document.get("rules") or []
+    if verdict == "PASS":
+        return f"{text}; all {len(rules)} rules pass"
+    return f"{text}; {len(failed)} of {len(rules)} rules fail: {', '.join(failed)}"
 
 
 def judge(params: Params, env: Mapping[str, str], head: str, root: Path) -> dict[str, Any]:

@@ -76,6 +76,6 @@ def test_the_description_is_the_verdict_in_brief() -> None:
         "policy_changed": True, "policy": {"base": {}, "base_revision": {"label": "main"}},
     }  # fmt: skip
     line = describe(judged)
-    assert line.startswith("FAIL against main (aaaaaaa")
+    assert line.startswith("FAIL vs main (aaaaaaa); the PR changes the policy")
     assert "non_inferiority:roc_auc" in line
     assert "judged under main's" in line
