@@ -4,11 +4,12 @@ Each reads its inputs from the environment (validated), does one thing through t
 adapters, and returns the line the CLI prints.
 
 The released model is the one the merged commit produces: `retrain` never takes model
-bytes from a cache or remote (the stage that writes the model and everything upstream of
-it run again, `dvc repro --force`), then checks that the model it trained hashes to what
-the commit's dvc.lock records (the pipeline is byte-reproducible; a mismatch stops the
-release). `check_dvc` refuses a DVC cache or local remote that git tracks (bytes any PR
-could plant) and a remote that does not verify what it downloads.
+bytes from a cache or remote (the stage that writes the model runs again, forced, after
+its upstream is brought up to date; promote pulls nothing but data, verified), then
+checks that the model it trained hashes to what the commit's dvc.lock records (the
+pipeline is byte-reproducible; a mismatch stops the release). `check_dvc` refuses a
+DVC cache or local remote that git tracks (bytes any PR could plant) and a remote that
+does not verify what it downloads.
 """
 
 from __future__ import annotations
@@ -68,9 +69,12 @@ def retrain(paths: Paths, root: str = ".") -> str:
     stage = dvc.producing_stage(lock, paths.model)
     if expected is None or stage is None:
         raise WorkflowError(f"dvc.lock at HEAD records no {paths.model}: nothing to release")
-    forced = dvc.run_cli(["repro", "--force", stage], root, capture=False)
-    if forced.returncode != 0:
-        raise WorkflowError(f"`dvc repro --force {stage}` exited {forced.returncode}")
+    # Upstream first (on a runner, with an empty cache, everything runs); then the model's
+    # stage alone, forced: whatever a cache held for its output is overwritten.
+    for args in (["repro", stage], ["repro", "--force", "--single-item", stage]):
+        result = dvc.run_cli(args, root, capture=False)
+        if result.returncode != 0:
+            raise WorkflowError(f"`dvc {' '.join(args)}` exited {result.returncode}")
     trained = md5_of(Path(root) / paths.model)
     if trained != expected:
         raise WorkflowError(

@@ -46,9 +46,8 @@ def describe(document: dict[str, Any]) -> str:
     policy = document.get("policy") or {}
     if document.get("policy_changed"):  # first, so that the 140-character cut keeps it
         base = (policy.get("base_revision") or {}).get("label", "the base")
-        text += (
-            "; the PR changes the policy: judged under "
-            + ("its own (first adoption)" if policy.get("base") is None else f"{base}'s")
+        text += "; the PR changes the policy: judged under " + (
+            "its own (first adoption)" if policy.get("base") is None else f"{base}'s"
         )
     failed, rules = document.get("failed") or [], document.get("rules") or []
     if verdict == "PASS":
