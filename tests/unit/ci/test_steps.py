@@ -9,17 +9,24 @@ import pytest
 
 from mlops.ci.inputs import WorkflowError
 from mlops.ci.steps import check_dvc
-from support.repos import ROOT, git, run
+from support.repos import ROOT, copy_repo, git, run
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """git + `dvc init` + the template's .dvc/config, made once for the module."""
+    repo = tmp_path_factory.mktemp("dvc-template")
+    git(repo, "init", "-q", "-b", "main")
+    run(["dvc", "init", "-q"], repo)
+    (repo / ".dvc" / "config").write_text((ROOT / ".dvc" / "config").read_text())
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "dvc")
+    return repo
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    run(["dvc", "init", "-q"], tmp_path)
-    (tmp_path / ".dvc" / "config").write_text((ROOT / ".dvc" / "config").read_text())
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-q", "-m", "dvc")
-    return tmp_path
+def repo(template: Path, tmp_path: Path) -> Path:
+    return copy_repo(template, tmp_path / "repo")
 
 
 def test_the_template_config_passes(repo: Path) -> None:
@@ -37,8 +44,9 @@ def test_a_cache_or_local_remote_tracked_by_git_is_refused(repo: Path, folder: s
 
 
 def test_a_remote_that_does_not_verify_downloads_is_refused(repo: Path) -> None:
-    run(["dvc", "remote", "add", "storage", "s3://bucket/path"], repo)
+    config = repo / ".dvc" / "config"
+    config.write_text(config.read_text() + "['remote \"storage\"']\n    url = s3://bucket/path\n")
     with pytest.raises(WorkflowError, match="dvc remote modify storage verify true"):
         check_dvc(repo)
-    run(["dvc", "remote", "modify", "storage", "verify", "true"], repo)
+    config.write_text(config.read_text() + "    verify = true\n")
     assert "2 remote(s) verify" in check_dvc(repo)

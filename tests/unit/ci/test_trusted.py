@@ -12,20 +12,25 @@ import pytest
 
 from mlops.ci.inputs import WorkflowError
 from mlops.ci.trusted import CONTEXT, describe, trusted_gate
-from support.repos import ROOT, git, run
+from support.repos import ROOT, copy_repo, git, run
 
 HEAD = "d" * 40
 STUB_BIN = ROOT / "tests" / "fixtures" / "act" / "bin"
 
 
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A default-branch checkout (git + DVC) and the recording `gh` first on PATH."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("checkout")
     git(repo, "init", "-q", "-b", "main")
     run(["dvc", "init", "-q"], repo)
     git(repo, "commit", "-q", "-m", "dvc")
+    return repo
+
+
+@pytest.fixture
+def workspace(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A default-branch checkout (git + DVC) and the recording `gh` first on PATH."""
+    repo = copy_repo(template, tmp_path / "repo")
     monkeypatch.setenv("PATH", f"{STUB_BIN}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("ACT_RECORD", str(tmp_path / "record"))
     monkeypatch.setenv("ACT_STUBS", str(STUB_BIN.parent))
