@@ -120,3 +120,27 @@ def test_text_is_quoted_safely():
     )
     assert "title \"say 'hi'\"" in text
     assert '["a \'b\'", "c"]' in text
+
+
+def test_every_chart_is_legible_at_githubs_width(params):
+    """No axis label overlaps another once laid out as wide as a GitHub comment: the
+    permutation importance of the real feature names (long: marital-status,
+    relationship, ...) is drawn with horizontal bars for that reason."""
+    y, good, worse = _scores()
+    names = ["marital-status", "relationship", "capital-gain", "education", "occupation",
+             "age", "hours-per-week", "capital-loss", "workclass", "native-country", "sex",
+             "race"]  # fmt: skip
+    importance = pd.DataFrame({"feature": names, "importance": np.linspace(0.08, 0.0, 12)})
+    chart = charts.importance_chart(importance.iloc[::-1], importance)
+    assert chart is not None
+    assert chart.horizontal
+    assert charts.mermaid(chart).splitlines()[6] == "xychart-beta horizontal"
+    drawn = [*charts.curve_charts(y, good, worse, EVALUATE), chart]
+    results = check([charts.mermaid(c) for c in drawn])
+    assert [r["error"] for r in results] == [None] * len(drawn)
+    assert [r["overlaps"] for r in results] == [[]] * len(drawn)
+
+    # The check can fail: the same names on a vertical axis collide.
+    vertical = charts.Chart(**{**chart.__dict__, "horizontal": False})
+    (crowded,) = check([charts.mermaid(vertical)])
+    assert crowded["overlaps"], "expected overlapping feature names on a vertical chart"

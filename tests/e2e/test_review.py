@@ -19,6 +19,7 @@ from mlops.core.config import load_params
 from mlops.core.errors import MlopsError
 from mlops.data.prepare import read_split
 from mlops.evaluate.metrics import quality
+from mlops.registry import versions as registry
 from mlops.review.gate import run_gate
 from mlops.review.report import run_report
 from mlops.train.model_io import load_model
@@ -117,8 +118,12 @@ def test_worse_branch_is_reported_and_blocked_even_when_the_champion_must_be_reb
 
 def test_unchanged_branch_passes_against_the_prod_model_from_the_registry(pipeline_copy: Path):
     repo = on_main(pipeline_copy)
-    run(["gto", "register", "model", "main", "--version", "v1.0.0"], repo)
-    run(["gto", "assign", "model", "--version", "v1.0.0", "--stage", "prod"], repo)
+    # Promoted as promote.yml does: registered with the passing gate, staging, then prod.
+    head = git(repo, "rev-parse", "HEAD")
+    passed = {"decision": "pass", "challenger": {"commit": head}, "champion": {}}
+    assert registry.register(repo, gate=passed) == ("v1.0.0", ["model@v1.0.0"])
+    registry.assign("staging", "v1.0.0", repo)
+    registry.assign("prod", "v1.0.0", repo)
     git(repo, "checkout", "-q", "-b", "retrain")
     run(["dvc", "repro", "--force", "train"], repo)  # same seed: the same model again
     code, document = gate(repo)  # no --champion: the current prod model

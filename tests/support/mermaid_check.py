@@ -79,7 +79,8 @@ def harness_dir() -> Path:
 
 
 def check(diagrams: list[str]) -> list[dict]:
-    """One {ok, error, svgBytes} per diagram, from Mermaid's parse and render."""
+    """One {ok, error, svgBytes, overlaps} per diagram, from Mermaid's parse and render
+    (overlaps: axis labels that overlap a neighbour at GitHub's width)."""
     browser = require_browser()
     folder = harness_dir()
     result = subprocess.run(

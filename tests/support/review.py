@@ -16,9 +16,10 @@ from mlops.core.config import Bootstrap, Data, Evaluate, Gate, Params
 from mlops.core.files import write_json
 from mlops.review.compare import Review
 from mlops.review.policy import Decision, decide
+from mlops.review.policy_source import Policy, resolve_policy
 from mlops.review.scoring import Comparison, compare_scores
 from mlops.review.sides import Side
-from support.repos import ROOT, git
+from support.repos import git
 
 DATA = Data(id_column="row_id", time_column="month", target="y", positive_label="1", slices=["g"])
 EVALUATE = Evaluate(
@@ -57,7 +58,17 @@ def synthetic_review(
     head = head or Side("workspace", HEAD_SHA, "challenger subject", {"train": {"seed": 2}})
     key = None if head_proba is None else np.asarray(head_proba, dtype=np.float64).tobytes()
     frame, comparison, decision = _scored(key, latency)
-    return Review(base, head, comparison, decision, "build/test.csv", frame)
+    return Review(base, head, comparison, decision, "build/test.csv", frame, policy(), None)
+
+
+def policy(data: Data = DATA, gate: Gate = GATE, min_slice_size: int = 100) -> Policy:
+    """The policy of a base and a challenger that both hold these rules (unchanged)."""
+    raw = {
+        "gate": gate.model_dump(mode="json"),
+        "evaluate": {"min_slice_size": min_slice_size},
+        "data": {"slices": list(data.slices)},
+    }
+    return resolve_policy(raw, raw, "main", BASE_SHA)
 
 
 @functools.cache
@@ -73,7 +84,8 @@ def _scored(head: bytes | None, latency: float | None) -> tuple[pd.DataFrame, Co
 def review_repo(root: Path, params: Params, champion: Path, challenger: Path, rows: pd.DataFrame,
                 latency_ms_p95: float = 1.0) -> str:  # fmt: skip
     """A git + DVC repository at root: its one commit is the champion (dvc.lock records the
-    champion model file, which is in the DVC cache only); the workspace holds the
+    champion model file, which is in the DVC cache only; data.dvc the rows as its data
+    snapshot; params.yaml is `params`, so its policy is theirs); the workspace holds the
     challenger model, its runtime report and the test rows. Returns the champion commit."""
     from dvc.repo import Repo
 
@@ -96,10 +108,19 @@ def review_repo(root: Path, params: Params, champion: Path, challenger: Path, ro
     out = {"path": p.model, "hash": "md5", "md5": md5, "size": champion.stat().st_size}
     lock = {"schema": "2.0", "stages": {"train": {"cmd": "mlops train", "outs": [out]}}}
     (root / "dvc.lock").write_text(yaml.safe_dump(lock))
-    shutil.copyfile(ROOT / "params.yaml", root / "params.yaml")
+    raw = params.model_dump(mode="json", by_alias=True)
+    (root / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     write_json(root / p.runtime, {"latency_ms_p95": 2.0})
     write_json(root / p.training, {"model": "logistic_regression", "rows": 400})
-    git(root, "add", "params.yaml", "dvc.lock", "reports", ".dvc")
+    snapshot = root / p.snapshot
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    rows.to_csv(snapshot, index=False)
+    with quiet():
+        store = Dvc(root)
+        store.add(snapshot.parent)  # data.dvc: the champion's data, by hash, in the cache
+        store.close()
+    git(root, "add", "params.yaml", "dvc.lock", "reports", ".dvc", f"{snapshot.parent}.dvc")
+    git(root, "add", "-f", ".gitignore")
     git(root, "commit", "-q", "-m", "champion model")
     commit = git(root, "rev-parse", "HEAD")
     (root / p.model).parent.mkdir(parents=True, exist_ok=True)

@@ -226,3 +226,43 @@ def run_cli(
         cwd=cwd, env=None if env is None else dict(env),
         capture_output=capture, text=True, check=False,
     )  # fmt: skip
+
+
+# --- trust: which stage makes an output, and whether remotes verify downloads -----------
+
+
+def producing_stage(lock_text: str | None, out_path: str) -> str | None:
+    """The name of the dvc.lock stage that writes `out_path`, or None."""
+    if not lock_text:
+        return None
+    try:
+        stages = yaml.safe_load(lock_text).get("stages", {})
+    except (yaml.YAMLError, AttributeError):
+        return None
+    for name, stage in stages.items():
+        if any(out.get("path") == out_path for out in stage.get("outs", []) or []):
+            return str(name)
+    return None
+
+
+def remotes(root: Path | str = ".") -> list[tuple[str, str, bool]]:
+    """(name, url, verify) of every configured remote (`verify`: DVC rehashes what it
+    downloads; off by default, so a remote could hand over other bytes for a hash)."""
+    dvc = Dvc(root)
+    try:
+        configured = dict(dvc.repo.config.get("remote", {}))
+    finally:
+        dvc.close()
+    return [
+        (str(name), str(conf.get("url", "")), bool(conf.get("verify", False)))
+        for name, conf in configured.items()
+    ]
+
+
+def cache_dir(root: Path | str = ".") -> Path:
+    """The local cache folder of the repository (`.dvc/cache` unless configured)."""
+    dvc = Dvc(root)
+    try:
+        return dvc.cache_dir
+    finally:
+        dvc.close()

@@ -1,15 +1,18 @@
 """git: every git command the package runs goes through `git()` here.
 
-Tokens never sit in .git/config (checkouts use persist-credentials: false): a push or
-fetch that needs GitHub's token gets it as a one-command `-c http.extraheader`, the way
-actions/checkout passes it.
+Tokens never sit in .git/config (checkouts use persist-credentials: false) nor on a
+command line (where any process on the runner could read it): a push or fetch that
+needs GitHub's token gets it as an `http.extraheader` passed through git's environment
+(GIT_CONFIG_COUNT/KEY/VALUE, git >= 2.31), for that one command.
 """
 
 from __future__ import annotations
 
 import base64
+import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -21,11 +24,19 @@ class GitError(MlopsError):
 
 
 def git(
-    repo: Path | str, *args: str, check: bool = True, config: Sequence[str] = ()
+    repo: Path | str, *args: str, check: bool = True, config: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `git [config] args` in repo; raise GitError (one line) when check and it fails."""
+    """Run `git args` in repo; raise GitError (one line) when check and it fails.
+
+    `config`: settings for this command only, passed in the environment, never argv."""
+    env = None
+    if config:
+        env = dict(os.environ)
+        env["GIT_CONFIG_COUNT"] = str(len(config))
+        for i, (key, value) in enumerate(config.items()):
+            env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
     result = subprocess.run(
-        ["git", *config, *args], cwd=repo, capture_output=True, text=True, check=False
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=False
     )
     if check and result.returncode != 0:
         detail = " ".join(result.stderr.split())[:300]
@@ -81,13 +92,13 @@ def worktree_remove(repo: Path | str, path: Path) -> None:
     git(repo, "worktree", "prune", check=False)
 
 
-def auth_config(url: str, token: str) -> list[str]:
-    """`git -c` options that send the token to an https remote, as actions/checkout does."""
+def auth_config(url: str, token: str) -> dict[str, str]:
+    """The git setting that sends the token to an https remote, as actions/checkout does."""
     parsed = urlparse(url)
     if not token or parsed.scheme != "https" or not parsed.hostname:
-        return []
+        return {}
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    return ["-c", f"http.https://{parsed.hostname}/.extraheader=AUTHORIZATION: basic {basic}"]
+    return {f"http.https://{parsed.hostname}/.extraheader": f"AUTHORIZATION: basic {basic}"}
 
 
 def push_tags(repo: Path | str, tags: Sequence[str], token: str = "") -> None:
@@ -140,7 +151,7 @@ def commit_tracked(
     git(repo, "add", "--update", "--", *paths)
     if not git(repo, "diff", "--cached", "--name-only").stdout.strip():
         return None
-    identity = ["-c", f"user.name={author[0]}", "-c", f"user.email={author[1]}"]
+    identity = {"user.name": author[0], "user.email": author[1]}
     git(repo, "commit", "-q", "-m", message, config=identity)
     return head(repo)
 
@@ -159,3 +170,70 @@ def push_branch(repo: Path | str, branch: str, token: str = "") -> None:
         message = result.stderr.strip()
         message = message.replace(token, "***") if token else message
         raise GitError(f"git push origin {branch}: {message[-300:]}")
+
+
+def fetch_ref(repo: Path | str, ref: str, local: str, token: str = "") -> None:
+    """Fetch origin's `ref` into the local ref `local` (objects only: nothing is checked out)."""
+    url = remote_url(repo)
+    if url is None:
+        raise GitError(f"git fetch: no remote 'origin' in {repo}")
+    result = git(
+        repo, "fetch", "--quiet", "--no-tags", "origin", f"+{ref}:{local}", check=False,
+        config=auth_config(url, token),
+    )  # fmt: skip
+    if result.returncode != 0:
+        message = result.stderr.strip()
+        message = message.replace(token, "***") if token else message
+        raise GitError(f"git fetch origin {ref}: {message[-300:]}")
+
+
+def is_ancestor(repo: Path | str, commit: str, of: str) -> bool:
+    """True when `commit` is `of` or one of its ancestors."""
+    return git(repo, "merge-base", "--is-ancestor", commit, of, check=False).returncode == 0
+
+
+def object_size(repo: Path | str, commit: str, path: str) -> int | None:
+    """Size in bytes of a file at a commit (read before the file itself), or None."""
+    result = git(repo, "cat-file", "-s", f"{commit}:{path}", check=False)
+    return int(result.stdout.strip()) if result.returncode == 0 else None
+
+
+def tracked(repo: Path | str, *paths: str) -> list[str]:
+    """The files git tracks under the given paths."""
+    return git(repo, "ls-files", "-z", "--", *paths).stdout.split("\0")[:-1] or []
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A tag as git stores it: annotated tags carry a tagger time and a message."""
+
+    name: str
+    annotated: bool
+    commit: str  # the commit it points to (peeled)
+    time: int  # tagger time, seconds since the epoch (0 for a lightweight tag)
+    message: str
+
+
+_FIELDS = "%00".join(
+    (
+        "%(refname:strip=2)", "%(objecttype)", "%(*objectname)", "%(objectname)",
+        "%(taggerdate:unix)", "%(contents)%1e",
+    )
+)  # fmt: skip
+
+
+def tags(repo: Path | str, pattern: str) -> list[Tag]:
+    """Every tag matching a `git for-each-ref` pattern (e.g. refs/tags/model[@#]*)."""
+    out = git(repo, "for-each-ref", f"--format={_FIELDS}", pattern).stdout
+    found = []
+    for record in out.split("\x1e"):
+        fields = record.lstrip("\n").split("\0")
+        if len(fields) != 6:
+            continue
+        name, kind, peeled, target, when, message = fields
+        annotated = kind == "tag"
+        found.append(
+            Tag(name, annotated, peeled if annotated else target,
+                int(when) if when.strip() else 0, message)
+        )  # fmt: skip
+    return found

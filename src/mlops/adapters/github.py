@@ -1,8 +1,10 @@
-"""GitHub: the `gh` CLI, CML and the Actions runner's files. Nothing else talks to GitHub.
+"""GitHub: the `gh` CLI and the Actions runner's files. Nothing else talks to GitHub.
 
-Everything a workflow would send to GitHub goes through one function here, so the
-workflow tests run the real workflows with recording stand-ins for `gh` and `cml` and
-assert what would have been sent.
+Everything a workflow would send to GitHub goes through one function here (`api`), so
+the workflow tests run the real workflows with a recording stand-in for `gh` and assert
+what would have been sent. `gh` is preinstalled on GitHub-hosted runners and reads its
+token from GH_TOKEN (or GITHUB_TOKEN) in the environment: never from the command line.
+Request bodies go through a file (`--input`), so a report's text is never an argument.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from typing import Any
 from mlops.core.errors import MlopsError
 
 REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+SHA = re.compile(r"^[0-9a-f]{40}$")
+STATUS_STATES = ("error", "failure", "pending", "success")
+STATUS_DESCRIPTION = 140  # GitHub's limit for a commit status description
 
 
 class GitHubError(MlopsError):
-    """A call to GitHub (through gh or CML) failed, or its tool is missing."""
+    """A call to GitHub (through gh) failed, or gh is missing."""
 
 
 def _tool(name: str, hint: str) -> str:
@@ -34,7 +39,7 @@ def _tool(name: str, hint: str) -> str:
 
 
 def _run(command: list[str], what: str, token: str | None = None) -> str:
-    """Run a tool; `token`, if given, is the GH_TOKEN of this one command."""
+    """Run a tool; `token`, if given, is the GH_TOKEN of this one command (never argv)."""
     env = None if token is None else {**os.environ, "GH_TOKEN": token}
     result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
@@ -53,6 +58,34 @@ def _repository(repository: str) -> str:
     return repository
 
 
+def api(
+    path: str,
+    method: str = "GET",
+    body: Mapping[str, Any] | None = None,
+    paginate: bool = False,
+    jq: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    token: str | None = None,
+) -> str:
+    """`gh api` (REST): the response text. The body, if any, is sent from a file;
+    `fields` are request parameters (the query string of a GET); `token` replaces the
+    environment's for this call (e.g. a GitHub App's)."""
+    gh = _tool("gh", "it is preinstalled on GitHub-hosted runners")
+    command = [gh, "api", "--method", method, path]
+    for key, value in (fields or {}).items():
+        command += ["-f", f"{key}={value}"]
+    if paginate:
+        command.append("--paginate")
+    if jq:
+        command += ["--jq", jq]
+    with tempfile.TemporaryDirectory(prefix="mlops-gh-") as scratch:
+        if body is not None:
+            request = Path(scratch) / "body.json"
+            request.write_text(json.dumps(body), encoding="utf-8")
+            command += ["--input", str(request)]
+        return _run(command, f"gh api {method} {path}", token)
+
+
 def _json(text: str, what: str) -> Any:
     try:
         return json.loads(text)
@@ -60,19 +93,71 @@ def _json(text: str, what: str) -> Any:
         raise GitHubError(f"{what}: the answer is not JSON: {text[:200]!r}") from None
 
 
-# Pull requests through the REST API (`gh api`), not `gh pr create/edit`: some gh versions'
-# `pr edit` fails on a GraphQL field GitHub retired (projectCards; cli/cli#11983).
+def _pages(text: str) -> list[Any]:
+    """`gh api --paginate` prints one JSON array per page, back to back: flatten them."""
+    decoder, items, i = json.JSONDecoder(), [], 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        page, i = decoder.raw_decode(text, i)
+        items.extend(page if isinstance(page, list) else [page])
+    return items
+
+
+def pr_head_sha(repository: str, pr: int) -> str:
+    """The PR's current head commit, asked of GitHub's API."""
+    out = api(f"repos/{_repository(repository)}/pulls/{pr}", jq=".head.sha")
+    return out.lower()
+
+
+# --- PR comments ------------------------------------------------------------------------
+
+
+def pr_comments(repository: str, pr: int) -> list[dict[str, Any]]:
+    """Every comment of a PR, all pages (GitHub returns 30 per page by default), oldest
+    first: {"id", "login", "body"}."""
+    text = api(f"repos/{_repository(repository)}/issues/{pr}/comments", paginate=True)
+    try:
+        comments = _pages(text)
+    except ValueError as exc:
+        raise GitHubError(f"PR #{pr} comments: unreadable answer ({exc})") from None
+    return [
+        {
+            "id": int(c["id"]),
+            "login": str((c.get("user") or {}).get("login", "")),
+            "body": str(c.get("body") or ""),
+        }
+        for c in comments
+        if isinstance(c, dict) and "id" in c
+    ]
+
+
+def comment_create(repository: str, pr: int, body: str) -> int:
+    out = api(f"repos/{_repository(repository)}/issues/{pr}/comments", "POST", {"body": body})
+    return int(_json(out, f"PR #{pr} new comment")["id"])
+
+
+def comment_update(repository: str, comment_id: int, body: str) -> None:
+    api(f"repos/{_repository(repository)}/issues/comments/{comment_id}", "PATCH", {"body": body})
+
+
+def comment_delete(repository: str, comment_id: int) -> None:
+    api(f"repos/{_repository(repository)}/issues/comments/{comment_id}", "DELETE")
+
+
+# --- pull requests (the monitor's retraining PR) ---------------------------------------
+# Through the REST API, not `gh pr create/edit`: some gh versions' `pr edit` fails on a
+# GraphQL field GitHub retired (projectCards; cli/cli#11983).
 
 
 def open_pulls(repository: str, branch: str, token: str) -> list[dict[str, Any]]:
     """The open pull requests whose head is `branch` of the repository itself."""
     repository = _repository(repository)
-    gh = _tool("gh", "it is preinstalled on GitHub-hosted runners")
     owner = repository.split("/")[0]
-    out = _run(
-        [gh, "api", "--method", "GET", f"repos/{repository}/pulls",
-         "-f", f"head={owner}:{branch}", "-f", "state=open"],
-        f"gh api: open PRs of {branch}", token,
+    out = api(
+        f"repos/{repository}/pulls", fields={"head": f"{owner}:{branch}", "state": "open"},
+        token=token,
     )  # fmt: skip
     found = _json(out, "gh api: open PRs")
     if not isinstance(found, list):
@@ -81,15 +166,7 @@ def open_pulls(repository: str, branch: str, token: str) -> list[dict[str, Any]]
 
 
 def _pull_request(method: str, endpoint: str, fields: dict[str, Any], token: str) -> dict[str, Any]:
-    gh = _tool("gh", "it is preinstalled on GitHub-hosted runners")
-    with tempfile.TemporaryDirectory(prefix="mlops-gh-") as folder:
-        request = Path(folder) / "request.json"
-        request.write_text(json.dumps(fields), encoding="utf-8")
-        out = _run(
-            [gh, "api", "--method", method, endpoint, "--input", str(request)],
-            f"gh api {method} {endpoint}", token,
-        )  # fmt: skip
-    answer = _json(out, f"gh api {method} {endpoint}")
+    answer = _json(api(endpoint, method, fields, token=token), f"gh api {method} {endpoint}")
     if not isinstance(answer, dict) or not isinstance(answer.get("number"), int):
         raise GitHubError(f"gh api {method} {endpoint}: no pull request number in the answer")
     return answer
@@ -109,15 +186,29 @@ def update_pull(repository: str, number: int, title: str, body: str, token: str)
     return _pull_request("PATCH", endpoint, {"title": title, "body": body}, token)
 
 
-def pr_head_sha(repository: str, pr: int) -> str:
-    """The PR's current head commit, asked of GitHub's API."""
-    _repository(repository)
-    gh = _tool("gh", "it is preinstalled on GitHub-hosted runners")
-    out = _run(
-        [gh, "api", f"repos/{repository}/pulls/{pr}", "--jq", ".head.sha"],
-        f"gh api: PR #{pr} of {repository}",
-    )
-    return out.lower()
+# --- commit statuses --------------------------------------------------------------------
+
+
+def create_status(
+    repository: str, sha: str, state: str, context: str, description: str, target_url: str = ""
+) -> None:
+    """A commit status (Statuses API): what branch protection can require by `context`."""
+    if not SHA.match(sha):
+        raise GitHubError(f"commit {sha!r} is not a 40-hex sha")
+    if state not in STATUS_STATES:
+        raise GitHubError(f"status state {state!r} is not one of {', '.join(STATUS_STATES)}")
+    body = {"state": state, "context": context, "description": _cut(description)}
+    if target_url.startswith("https://"):
+        body["target_url"] = target_url
+    api(f"repos/{_repository(repository)}/statuses/{sha}", "POST", body)
+
+
+def _cut(text: str, limit: int = STATUS_DESCRIPTION) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+# --- releases and step outputs ----------------------------------------------------------
 
 
 def release_create(tag: str, title: str, notes: Path, assets: list[Path]) -> str:
@@ -128,21 +219,6 @@ def release_create(tag: str, title: str, notes: Path, assets: list[Path]) -> str
         "--title", title, "--notes-file", str(notes), *(str(a) for a in assets),
     ]  # fmt: skip
     return _run(command, f"gh release create {tag}")
-
-
-def cml_comment_update(pr: int, watermark: str, body: Path) -> str:
-    """Post, or update in place, the PR comment carrying the watermark (CML)."""
-    cml = _tool("cml", "install it with `npm install -g @dvcorg/cml@0.20.6`")
-    command = [
-        cml, "comment", "update", f"--target=pr/{pr}",
-        f"--watermark-title={watermark}", "--no-publish", str(body),
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise GitHubError(
-            f"cml comment update exited {result.returncode}: {_last_words(result.stderr)}"
-        )
-    return result.stdout.strip()
 
 
 def set_output(name: str, value: str, env: Mapping[str, str]) -> None:

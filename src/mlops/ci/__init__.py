@@ -6,6 +6,7 @@ the adapters.
 
 inputs   environment inputs, validated: PR number, commit sha, version
 verdict  the gate check: exit 0/1/2 on gate.json's decision
-comment  the PR comment: compose (body + meta), validate as untrusted data, post
-steps    repro, register, assign, rollback, release: the promotion steps
+comment  the PR comment: compose (body + meta), validate as untrusted data, post ONE
+trusted  the `Promotion gate` commit status from the trusted workflow (gate.yml)
+steps    repro, check-dvc, retrain, register, assign, rollback, release
 """

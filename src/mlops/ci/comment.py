@@ -4,6 +4,15 @@ The PR workflow composes `body.md` (the report, cut to GitHub's limit) and `meta
 (which PR and head commit it is for) into the comment folder (`paths.comment`). A
 same-repository PR posts it directly; a fork's PR uploads it, and pr-comment.yml posts
 it from the base repository after checking it as untrusted data.
+
+Exactly one report comment per PR, updated in place. CML 0.20.6 cannot promise that:
+`cml comment update` reads only the first page of a PR's comments (30) and edits the
+newest comment whose body carries its watermark, whoever wrote it. So the comment is
+posted here through GitHub's API: every page of comments is read, and a comment counts
+as ours only if it starts with MARKER AND its author is the identity that posts (the
+Actions bot for GITHUB_TOKEN; COMMENT_AUTHOR for an App token). Someone else's comment
+carrying the marker is never edited nor taken as ours; extra copies of ours (a race
+between two runs) are deleted, the oldest is updated.
 """
 
 from __future__ import annotations
@@ -17,8 +26,13 @@ from mlops.ci.inputs import WorkflowError, commit_sha, environ, need, pr_number
 from mlops.ci.verdict import verdict
 from mlops.core.markdown import GITHUB_COMMENT_LIMIT, fit_to_limit
 
-WATERMARK = "mlops PR report"  # CML finds and updates its own comment by this title
+MARKER = "<!-- mlops-pr-report -->"  # first line of our comment; invisible when rendered
+DEFAULT_AUTHOR = "github-actions[bot]"  # who GITHUB_TOKEN posts as
 META_BYTES = 4096  # meta.json is two keys; anything larger is not ours
+ADVISORY = (
+    "<sub>Computed by this pull request's own code (advisory). The required check is the "
+    "`Promotion gate` status, computed by the default branch's code and policy.</sub>"
+)
 
 
 def compose_comment(
@@ -38,10 +52,10 @@ def compose_comment(
     else:
         line = verdict(gate_json)[1]
         body = f"## Model report\n\n{report} was not written (see the workflow log).\n\n{line}\n"
-    # Room for CML's watermark; the full text is in the uploaded artifact.
-    body = fit_to_limit(
-        body, GITHUB_COMMENT_LIMIT - 400, "The full report is the `pr-report` artifact."
-    )
+    # Room for the marker and the advisory note; the full text is in the uploaded artifact.
+    room = GITHUB_COMMENT_LIMIT - 400 - len(MARKER) - len(ADVISORY)
+    body = fit_to_limit(body, room, "The full report is the `pr-report` artifact.")
+    body = f"{MARKER}\n{body.rstrip()}\n\n{ADVISORY}\n"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "body.md").write_text(body, encoding="utf-8")
@@ -50,13 +64,11 @@ def compose_comment(
     return out / "body.md"
 
 
-def read_comment(comment_dir: Path | str, expected_sha: str | None) -> tuple[int, Path]:
-    """(PR number, body file) from a comment folder, validated as untrusted data."""
-    folder = Path(comment_dir)
-    meta_path, body = folder / "meta.json", folder / "body.md"
-    for path in (meta_path, body):
-        if not path.is_file() or path.is_symlink():
-            raise WorkflowError(f"{path}: missing or not a regular file")
+def read_meta(meta_path: Path, expected_sha: str | None) -> int:
+    """The PR number from an uploaded meta.json, validated as untrusted data: a regular
+    file, small, exactly {"pr", "head_sha"}, and for the expected head commit."""
+    if not meta_path.is_file() or meta_path.is_symlink():
+        raise WorkflowError(f"{meta_path}: missing or not a regular file")
     if meta_path.stat().st_size > META_BYTES:
         raise WorkflowError(f"{meta_path}: larger than 4 KiB, refusing it")
     try:
@@ -72,8 +84,18 @@ def read_comment(comment_dir: Path | str, expected_sha: str | None) -> tuple[int
     if expected_sha is not None and head != expected_sha.lower():
         raise WorkflowError(
             f"{meta_path}: head_sha {head[:12]!r} is not the triggering run's "
-            f"{expected_sha[:12]!r}; refusing to post"
+            f"{expected_sha[:12]!r}; refusing it"
         )
+    return pr
+
+
+def read_comment(comment_dir: Path | str, expected_sha: str | None) -> tuple[int, Path]:
+    """(PR number, body file) from a comment folder, validated as untrusted data."""
+    folder = Path(comment_dir)
+    body = folder / "body.md"
+    pr = read_meta(folder / "meta.json", expected_sha)
+    if not body.is_file() or body.is_symlink():
+        raise WorkflowError(f"{body}: missing or not a regular file")
     if body.stat().st_size > 4 * GITHUB_COMMENT_LIMIT:  # stat before reading
         raise WorkflowError(f"{body}: over GitHub's {GITHUB_COMMENT_LIMIT} characters")
     try:
@@ -105,5 +127,26 @@ def post_comment(env: Mapping[str, str] | None, comment_dir: Path | str) -> str:
                 f"PR #{pr} head is {actual[:12]}, not {expected[:12]} (pushed again since?); "
                 "refusing to post a stale or misdirected report"
             )
-    posted = github.cml_comment_update(pr, WATERMARK, body)
-    return f"comment: posted to PR #{pr} {posted}".rstrip()
+    repository = need(env, "GITHUB_REPOSITORY")
+    author = env.get("COMMENT_AUTHOR", "").strip() or DEFAULT_AUTHOR
+    return "comment: " + upsert_comment(repository, pr, body.read_text(encoding="utf-8"), author)
+
+
+def upsert_comment(repository: str, pr: int, body: str, author: str) -> str:
+    """Create or update THE report comment; say which."""
+    if not body.startswith(MARKER):
+        body = f"{MARKER}\n{body}"
+    comments = github.pr_comments(repository, pr)
+    ours = [c for c in comments if c["login"] == author and c["body"].startswith(MARKER)]
+    impostors = len([c for c in comments if MARKER in c["body"]]) - len(ours)
+    note = f"; {impostors} comment(s) by others carry the marker and were left alone"
+    note = note if impostors else ""
+    if not ours:
+        created = github.comment_create(repository, pr, body)
+        return f"created comment {created} on PR #{pr}{note}"
+    keep, *extra = sorted(ours, key=lambda c: c["id"])
+    github.comment_update(repository, keep["id"], body)
+    for duplicate in extra:
+        github.comment_delete(repository, duplicate["id"])
+    removed = f", deleted {len(extra)} duplicate(s)" if extra else ""
+    return f"updated comment {keep['id']} on PR #{pr}{removed}{note}"

@@ -2,16 +2,30 @@
 
 Each reads its inputs from the environment (validated), does one thing through the
 adapters, and returns the line the CLI prints.
+
+The released model is the one the merged commit produces: `retrain` never takes model
+bytes from a cache or remote (the stage that writes the model runs again, forced, after
+its upstream is brought up to date; promote pulls nothing but data, verified), then
+checks that the model it trained hashes to what the commit's dvc.lock records (the
+pipeline is byte-reproducible; a mismatch stops the release). `check_dvc` refuses a
+DVC cache or local remote that git tracks (bytes any PR could plant) and a remote that
+does not verify what it downloads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from mlops.adapters import dvc, git, github
 from mlops.ci.inputs import WorkflowError, environ
-from mlops.core.config import Params
+from mlops.core.config import Params, Paths
+from mlops.core.files import read_json
 from mlops.registry import release, versions
+from mlops.review.store import md5_of
+
+STORE_FOLDERS = (".dvc/cache", ".dvc-storage")  # the template's cache and local remote
 
 
 def repro(root: str = ".") -> str:
@@ -23,15 +37,77 @@ def repro(root: str = ".") -> str:
     return f"repro: ran `{' '.join(command)}`"
 
 
+def check_dvc(root: Path | str = ".") -> str:
+    """Refuse DVC stores git tracks, and remotes that do not verify downloads."""
+    root = Path(root).resolve()
+    folders = {*STORE_FOLDERS}
+    cache = dvc.cache_dir(root)
+    candidates = [cache] + [Path(url) for _, url, _ in dvc.remotes(root) if "://" not in url]
+    for folder in candidates:
+        if folder.resolve().is_relative_to(root):
+            folders.add(folder.resolve().relative_to(root).as_posix())
+    tracked = git.tracked(root, *sorted(folders))
+    if tracked:
+        raise WorkflowError(
+            f"git tracks {len(tracked)} file(s) of a DVC cache or remote (e.g. {tracked[0]}): "
+            "model and data bytes must never come from git; `git rm -r --cached` them"
+        )
+    unverified = [name for name, _, verify in dvc.remotes(root) if not verify]
+    if unverified:
+        raise WorkflowError(
+            f"DVC remote {unverified[0]!r} does not verify downloads: "
+            f"`dvc remote modify {unverified[0]} verify true` and commit .dvc/config"
+        )
+    return f"check-dvc: no DVC store tracked by git; {len(dvc.remotes(root))} remote(s) verify"
+
+
+def retrain(paths: Paths, root: str = ".") -> str:
+    """Train the model from source and check it is what dvc.lock records; then the rest."""
+    check_dvc(root)
+    lock = git.show(root, "HEAD", "dvc.lock")
+    expected = dvc.locked_md5(lock, paths.model)
+    stage = dvc.producing_stage(lock, paths.model)
+    if expected is None or stage is None:
+        raise WorkflowError(f"dvc.lock at HEAD records no {paths.model}: nothing to release")
+    # Upstream first (on a runner, with an empty cache, everything runs); then the model's
+    # stage alone, forced: whatever a cache held for its output is overwritten.
+    for args in (["repro", stage], ["repro", "--force", "--single-item", stage]):
+        result = dvc.run_cli(args, root, capture=False)
+        if result.returncode != 0:
+            raise WorkflowError(f"`dvc {' '.join(args)}` exited {result.returncode}")
+    trained = md5_of(Path(root) / paths.model)
+    if trained != expected:
+        raise WorkflowError(
+            f"the model trained from this commit (md5 {trained[:8]}) is not the one its dvc.lock "
+            f"records ({expected[:8]}): the commit does not reproduce its own lock, so nothing "
+            "is released (rerun `dvc repro`, commit dvc.lock; same uv.lock?)"
+        )
+    rest = dvc.run_cli(["repro"], root, capture=False)
+    if rest.returncode != 0:
+        raise WorkflowError(f"`dvc repro` exited {rest.returncode}")
+    return f"retrain: {paths.model} trained from source, md5 {trained[:12]} as dvc.lock records"
+
+
 def _token(env: Mapping[str, str]) -> str:
     return env.get("GITHUB_TOKEN", "").strip()
 
 
-def register(env: Mapping[str, str] | None = None, repo: str = ".") -> str:
-    """Register HEAD as the next model version and assign it to staging; push the tags."""
+def _gate(paths: Paths, repo: str) -> dict[str, Any]:
+    document = read_json(Path(repo) / paths.gate)
+    if not isinstance(document, dict):
+        raise WorkflowError(f"{paths.gate}: not a gate document")
+    return document
+
+
+def register(
+    env: Mapping[str, str] | None = None, repo: str = ".", paths: Paths | None = None
+) -> str:
+    """Register HEAD as the next model version and assign it to staging; push the tags.
+    Only with the promotion run's passing gate.json for HEAD (recorded in the tag)."""
     env = environ(env)
     git.fetch_tags(repo, _token(env))
-    version, tags = versions.register(repo)
+    gate = _gate(paths, repo) if paths is not None else None
+    version, tags = versions.register(repo, gate=gate)
     tags += versions.assign("staging", version, repo)
     git.push_tags(repo, tags, _token(env))
     github.set_output("version", version, env)

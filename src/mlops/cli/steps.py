@@ -42,10 +42,28 @@ def comment_post(args: argparse.Namespace) -> str:
     return post_comment(None, load_paths(args.params).comment)
 
 
-def register(_: argparse.Namespace) -> str:
+def check_dvc(_: argparse.Namespace) -> str:
+    from mlops.ci.steps import check_dvc
+
+    return check_dvc()
+
+
+def retrain(args: argparse.Namespace) -> str:
+    from mlops.ci.steps import retrain
+
+    return retrain(load_paths(args.params))
+
+
+def trusted_gate(args: argparse.Namespace) -> tuple[str, int]:
+    from mlops.ci.trusted import trusted_gate
+
+    return trusted_gate(load_params(args.params))
+
+
+def register(args: argparse.Namespace) -> str:
     from mlops.ci.steps import register
 
-    return register()
+    return register(paths=load_paths(args.params))
 
 
 def assign(_: argparse.Namespace) -> str:
@@ -80,8 +98,11 @@ STEPS: dict[str, tuple[StepHandler, str]] = {
     "repro": (repro, "dvc repro, with --pull --allow-missing when a DVC remote is usable"),
     "verdict": (verdict, "exit 0/1/2 on the gate file's decision (the gate check)"),
     "comment-compose": (comment_compose, "PR comment body + meta (env PR_NUMBER, HEAD_SHA)"),
-    "comment-post": (comment_post, "validate the comment folder, post it with CML"),
-    "register": (register, "register HEAD as the next model version, assign staging, push"),
+    "comment-post": (comment_post, "validate the comment folder; create or update THE comment"),
+    "trusted-gate": (trusted_gate, "judge a PR's uploaded model; post the Promotion gate status"),
+    "check-dvc": (check_dvc, "refuse DVC stores tracked by git and remotes without verify"),
+    "retrain": (retrain, "train from source; the model must hash to what dvc.lock records"),
+    "register": (register, "register HEAD (passing gate.json) as the next version, staging"),
     "assign": (assign, "assign env VERSION to env STAGE, push the tag"),
     "rollback": (rollback, "make env ROLLBACK_TO the only prod version again, push"),
     "monitor-batch": (monitor_batch, "new rows of env MONITOR_MONTH (default: the next)"),

@@ -185,6 +185,9 @@ class Gate(Strict):
     gap_tolerance: Annotated[float, Field(ge=0.0, le=1.0)]
     max_latency_ms_p95: Annotated[float, Field(gt=0.0)]
     max_model_bytes: Annotated[int, Field(ge=1)]
+    # The strictest value by default: a policy written before this rule existed (a base
+    # revision's) drops no champion row silently.
+    max_removed_fraction: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
 MonitorReason = Literal[

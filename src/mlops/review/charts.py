@@ -4,6 +4,11 @@ No image host and no upload: the chart is text in the comment. Mermaid's XY char
 legend, so each chart fixes its colours (champion blue, challenger orange, reference
 grey) in its front matter and the caption names them. Every chart comes with its data
 as a plain table, for plain-text readers and for renderers without Mermaid.
+
+Legible at GitHub's width: category labels as long as feature names would overlap on a
+horizontal axis, so the importance chart is drawn with horizontal bars (names down the
+side, one per line). A test renders every chart with real Mermaid and checks that no two
+axis labels overlap.
 """
 
 from __future__ import annotations
@@ -37,6 +42,10 @@ class Chart:
     y_title: str
     series: Sequence[Series]
     y_range: tuple[float, float] | None = None
+    horizontal: bool = False  # categories down the side: for long labels
+    # A numeric x axis from..to (points evenly spaced over it) instead of one label per
+    # point; x_labels then name the points in the data table only.
+    x_range: tuple[float, float] | None = None
 
 
 def _text(value: str) -> str:
@@ -58,10 +67,15 @@ def mermaid(chart: Chart) -> str:
         "    xyChart:",
         f'      plotColorPalette: "{palette}"',
         "---",
-        "xychart-beta",
+        "xychart-beta horizontal" if chart.horizontal else "xychart-beta",
         f"  title {_text(chart.title)}",
-        f"  x-axis {_text(chart.x_title)} [{', '.join(_text(x) for x in chart.x_labels)}]",
     ]
+    if chart.x_range is not None:
+        low, high = chart.x_range
+        lines.append(f"  x-axis {_text(chart.x_title)} {_number(low)} --> {_number(high)}")
+    else:
+        labels = ", ".join(_text(x) for x in chart.x_labels)
+        lines.append(f"  x-axis {_text(chart.x_title)} [{labels}]")
     y_axis = f"  y-axis {_text(chart.y_title)}"
     if chart.y_range is not None:
         y_axis += f" {_number(chart.y_range[0])} --> {_number(chart.y_range[1])}"
@@ -115,29 +129,37 @@ def curve_charts(
 ) -> list[Chart]:
     """ROC, precision-recall and calibration of both models on the same rows.
 
-    The curves are evaluate.plot_data's (the same grid as reports/plots); the chart shows
-    `points` of them, the ends included."""
+    The curves are evaluate.plot_data's (the same grid as reports/plots), read at `points`
+    evenly spaced values from 0 to 1 and drawn on a numeric axis (Mermaid places its own
+    ticks: 21 category labels would collide at GitHub's width)."""
     b, h = plot_data(y, base, cfg), plot_data(y, head, cfg)
-    keep = np.unique(np.linspace(0, len(b["roc"]) - 1, points).round().astype(int))
-    grid = [f"{v:.2f}" for v in b["roc"]["fpr"].to_numpy()[keep]]
+    xs = np.linspace(0.0, 1.0, points)
+
+    def at(table: pd.DataFrame, x: str, value: str) -> np.ndarray:
+        out: np.ndarray = np.interp(xs, table[x].to_numpy(), table[value].to_numpy())
+        return out
+
+    grid = [f"{v:.2f}" for v in xs]
     roc = Chart(
         "ROC curve",
         "false positive rate",
         grid,
         "true positive rate",
         [
-            *_pair(b["roc"]["tpr"].to_numpy()[keep], h["roc"]["tpr"].to_numpy()[keep]),
-            Series("chance", b["roc"]["fpr"].to_numpy()[keep], "line", REFERENCE_COLOUR),
+            *_pair(at(b["roc"], "fpr", "tpr"), at(h["roc"], "fpr", "tpr")),
+            Series("chance", xs, "line", REFERENCE_COLOUR),
         ],
         (0.0, 1.0),
+        x_range=(0.0, 1.0),
     )
     pr = Chart(
         "Precision-recall curve",
         "recall",
         grid,
         "precision",
-        _pair(b["pr"]["precision"].to_numpy()[keep], h["pr"]["precision"].to_numpy()[keep]),
+        _pair(at(b["pr"], "recall", "precision"), at(h["pr"], "recall", "precision")),
         (0.0, 1.0),
+        x_range=(0.0, 1.0),
     )
     return [roc, pr, calibration_chart(y, base, head, cfg.calibration_bins)]
 
@@ -171,8 +193,9 @@ def calibration_chart(y: np.ndarray, base: np.ndarray, head: np.ndarray, bins: i
 def importance_chart(
     base: pd.DataFrame | None, head: pd.DataFrame | None, top: int = 12
 ) -> Chart | None:
-    """Permutation importance (drop in ROC AUC): challenger as bars, champion as a line
-    drawn over them (Mermaid draws series in order and colours them by palette order)."""
+    """Permutation importance (drop in ROC AUC), as horizontal bars so that the feature
+    names never overlap: challenger as bars, champion as a line drawn over them (Mermaid
+    draws series in order and colours them by palette order)."""
     if head is None or head.empty:
         return None
     features = list(head.sort_values("importance", ascending=False, kind="stable")["feature"])
@@ -192,4 +215,5 @@ def importance_chart(
             Series("challenger", head_values.to_numpy(), "bar", HEAD_COLOUR),
             Series("champion", base_values.to_numpy(), "line", BASE_COLOUR),
         ],
+        horizontal=True,
     )

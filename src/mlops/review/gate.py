@@ -2,9 +2,12 @@
 
 Champion: `--champion REV_OR_TAG` if given, else the current GTO `prod` model, else the
 base branch. Both are scored on the challenger's test split and judged by the rules in
-`gate:` of params.yaml (review/policy.py). Writes reports/gate.json, a machine-readable
-decision with every rule's value, threshold and result; the CLI exits 0 pass, 1 fail,
-2 error (then gate.json holds {"decision": "error"}).
+`gate:` of the BASE revision's params.yaml (review/policy_source.py), never the
+workspace's: a branch that relaxes its own `gate:` is judged under the base's, and
+gate.json says so (`policy_changed`, with both policies under `policy`). Writes
+reports/gate.json, a machine-readable decision with every rule's value, threshold and
+result; the CLI exits 0 pass, 1 fail, 2 error (then gate.json holds
+{"decision": "error"}).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from mlops.core.errors import MlopsError
 from mlops.core.files import write_json
 from mlops.registry.versions import Champion, resolve_champion
 from mlops.review.compare import Review, compare
+from mlops.review.policy_source import base_policy
 
 
-def gate_document(result: Review, champion: Champion, primary: str) -> dict[str, Any]:
+def gate_document(result: Review, champion: Champion) -> dict[str, Any]:
     decision = result.decision
     base, head = result.base, result.head
     return {
@@ -31,10 +35,14 @@ def gate_document(result: Review, champion: Champion, primary: str) -> dict[str,
             "chosen_by": champion.source,
             "model": base.obtained.get("model"),
             "notes": base.notes,
+            "ignored_tags": list(champion.ignored),
         },
         "challenger": {"label": head.label, "commit": head.commit, "subject": head.subject},
         "scored_rows": {"path": result.test_path, "rows": result.comparison.rows},
-        "primary_metric": primary,
+        "rows_removed": result.rows.as_dict() if result.rows else None,
+        "policy_changed": result.policy.changed,
+        "policy": result.policy.as_dict(),
+        "primary_metric": result.policy.gate.primary_metric,
         "metrics": {m: c.as_dict() for m, c in result.comparison.changes.items()},
         "rules": [rule.as_dict() for rule in decision.rules],
         "skipped": decision.skipped,
@@ -52,8 +60,9 @@ def run_gate(
     root = Path(root)
     try:
         champion = resolve_champion(champion_rev, base, root)
-        with compare(params, champion, root, need_data=False) as result:
-            document = gate_document(result, champion, params.gate.primary_metric)
+        policy = base_policy(params, base, root)
+        with compare(params, champion, policy, root, need_data=True) as result:
+            document = gate_document(result, champion)
     except MlopsError as exc:
         write_json(root / params.paths.gate, {"decision": "error", "error": str(exc)})
         raise
@@ -66,8 +75,17 @@ def summary_line(document: dict[str, Any]) -> str:
     champion = document["champion"]
     against = f"{champion['label']} ({champion['commit'][:7]}, model from {champion['model']})"
     rules = document["rules"]
+    policy = document.get("policy") or {}
+    note = ""
+    if document.get("policy_changed"):
+        base = (policy.get("base_revision") or {}).get("label", "the base")
+        note = (
+            " (this branch changes the policy; judged under its own: first adoption)"
+            if policy.get("base") is None
+            else f" (this branch changes the policy; judged under {base}'s)"
+        )
     if document["decision"] == "pass":
-        return f"gate: PASS against {against}: all {len(rules)} rules pass"
+        return f"gate: PASS against {against}: all {len(rules)} rules pass{note}"
     failed = document["failed"]
     shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
-    return f"gate: FAIL against {against}: {len(failed)} of {len(rules)} rules fail: {shown}"
+    return f"gate: FAIL against {against}: {len(failed)} of {len(rules)} rules fail: {shown}{note}"

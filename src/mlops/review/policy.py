@@ -1,9 +1,11 @@
 """The promotion policy: rules from `gate:` in params.yaml, each with value and threshold.
 
-Pure functions of a Comparison (both models on the same rows) and the challenger's
-runtime figures, so that every rule is unit-tested with no git, DVC or model file.
-A rule that cannot be judged (a group under evaluate.min_slice_size, a gap with fewer
-than two large groups) is listed as skipped, never silently passed.
+Pure functions of a Comparison (both models on the same rows), the challenger's
+runtime figures and which champion rows it left out, so that every rule is unit-tested
+with no git, DVC or model file. A rule that cannot be judged (a group under
+evaluate.min_slice_size, a gap with fewer than two large groups) is listed as skipped,
+never silently passed. Which `gate:` applies is review/policy_source.py's business: the
+base revision's, never the challenger's own.
 """
 
 from __future__ import annotations
@@ -44,6 +46,41 @@ class Decision:
     @property
     def failed(self) -> list[Rule]:
         return [rule for rule in self.rules if not rule.passed]
+
+
+@dataclass(frozen=True)
+class RowsCheck:
+    """The rows the champion was scored on (its own test split) that the challenger's
+    scored rows no longer hold: a PR must not improve its score by dropping hard rows."""
+
+    id_column: str
+    champion_rows: int
+    removed: int
+    examples: tuple[str, ...] = ()  # a few removed ids, for the reader
+    by_period: tuple[tuple[str, int], ...] = ()  # removed rows per period (month)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id_column": self.id_column,
+            "champion_rows": self.champion_rows,
+            "removed": self.removed,
+            "examples": list(self.examples),
+            "by_period": dict(self.by_period),
+        }
+
+
+def rows_removed(check: RowsCheck, cfg: Gate) -> Rule:
+    share = check.removed / check.champion_rows if check.champion_rows else 0.0
+    examples = f", e.g. {check.id_column} {', '.join(check.examples)}" if check.examples else ""
+    return Rule(
+        "rows_removed",
+        share,
+        cfg.max_removed_fraction,
+        share <= cfg.max_removed_fraction,
+        f"{check.removed:,} of the {check.champion_rows:,} rows the champion was scored on are "
+        f"not among the challenger's scored rows{examples}; at most "
+        f"{cfg.max_removed_fraction:.2%} may be (gate.max_removed_fraction)",
+    )
 
 
 def _sign(metric: str) -> float:
@@ -187,6 +224,7 @@ def decide(
     min_slice_size: int,
     latency_ms_p95: float | None,
     model_bytes: int,
+    rows: RowsCheck | None = None,
 ) -> Decision:
     """Apply every rule; the challenger passes only if all of them pass."""
     slice_rules, skipped = slices(comparison, cfg, min_slice_size)
@@ -197,4 +235,8 @@ def decide(
         *slice_rules,
         *ceilings(latency_ms_p95, model_bytes, cfg),
     ]
+    if rows is None:
+        skipped.append("rows_removed: the champion's scored rows were not available")
+    else:
+        rules.append(rows_removed(rows, cfg))
     return Decision(rules, skipped)

@@ -73,10 +73,22 @@ def _rule_row(rule: Rule) -> list[str]:
 def rules_section(result: Review) -> str:
     decision = result.decision
     header = ["rule", "value", "threshold", "result", "detail"]
+    policy = result.policy
+    where = (
+        f"`gate:` in params.yaml of the base `{policy.base_label}`"
+        if not policy.first_adoption
+        else "`gate:` in this branch's params.yaml (the base has none: first adoption)"
+    )
+    taken = (
+        f" Taken from this branch because the base lacks them: "
+        f"{', '.join(f'`{k}`' for k in policy.from_challenger)}."
+        if policy.from_challenger
+        else ""
+    )
     parts = [
         "### Gate rules",
         "",
-        "Policy: `gate:` in params.yaml. "
+        f"Policy: {where}.{taken} "
         + ("Every rule passes." if decision.passed else f"{len(decision.failed)} rules fail:"),
     ]
     if decision.failed:
@@ -92,6 +104,15 @@ def rules_section(result: Review) -> str:
     if decision.skipped:
         listed = "\n".join(f"- {s}" for s in decision.skipped)
         parts += ["", details(f"{len(decision.skipped)} not judged", listed)]
+    rows = result.rows
+    if rows is not None and rows.removed:
+        periods = ", ".join(f"{p}: {n:,}" for p, n in rows.by_period) or "-"
+        parts += [
+            "",
+            f"**Rows removed**: {rows.removed:,} of the {rows.champion_rows:,} rows the champion "
+            f"was scored on are missing from the challenger's scored rows (by period: "
+            f"{periods}; e.g. `{rows.id_column}` {', '.join(rows.examples)}).",
+        ]
     return "\n".join(parts)
 
 

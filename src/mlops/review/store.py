@@ -6,12 +6,17 @@ champion commit in a temporary `git worktree` that shares this repository's DVC 
 and runs that commit's own code there (`mlops get-data`, then `dvc repro`). The pipeline
 is byte-reproducible, so the rebuilt model must hash to what its dvc.lock records; a
 difference is noted in gate.json.
+
+Nothing from a cache or a remote is taken on trust: the model must hash to the md5 the
+champion's dvc.lock records, the data to the md5 its data.dvc records (a one-file data
+folder, as DVC hashes it); anything else is discarded, noted, and rebuilt instead.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -80,6 +85,27 @@ def md5_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def dir_md5(path: Path, relpath: str) -> str:
+    """DVC's md5 of a folder holding this one file (the `.dir` hash without its suffix)."""
+    listing = [{"md5": md5_of(path), "relpath": relpath}]
+    return hashlib.md5(
+        json.dumps(listing, sort_keys=True).encode(), usedforsecurity=False
+    ).hexdigest()
+
+
+def _verified(side: Side, path: Path, expected: str | None, what: str, member: str = "") -> bool:
+    """Whether an obtained file is the one its hash names; a note when it is not."""
+    if not expected:
+        return False
+    actual = dir_md5(path, member) if member else md5_of(path)
+    if actual == expected.removesuffix(".dir"):
+        return True
+    side.notes.append(
+        f"the {what} obtained by hash {expected[:8]} hashes to {actual[:8]}: discarded"
+    )
+    return False
+
+
 @contextlib.contextmanager
 def obtain(
     side: Side, root: Path | str = ".", need_data: bool = True, head: Side | None = None
@@ -97,10 +123,13 @@ def obtain(
     store = dvc.Dvc(root)
     try:
         cached = store.cache_file(side.model_md5)
-        if cached is not None:
+        fetched = scratch / "model.skops"
+        if cached is not None and _verified(side, cached, side.model_md5, "model"):
             side.model_path, side.obtained["model"] = cached, OBTAINED_CACHE
-        elif store.from_remote(side.model_md5, scratch / "model.skops"):
-            side.model_path, side.obtained["model"] = scratch / "model.skops", OBTAINED_REMOTE
+        elif store.from_remote(side.model_md5, fetched) and _verified(
+            side, fetched, side.model_md5, "model"
+        ):
+            side.model_path, side.obtained["model"] = fetched, OBTAINED_REMOTE
         same_data = head is not None and head.data_hash and side.data_hash == head.data_hash
         if need_data and same_data and head is not None and head.snapshot_path:
             side.snapshot_path = head.snapshot_path
@@ -108,9 +137,13 @@ def obtain(
         snapshot = scratch / "snapshot.csv"
         member = Path(*Path(paths["snapshot"]).parts[1:]).as_posix()
         if need_data and side.snapshot_path is None:
-            if store.from_cache(side.data_hash, snapshot, member):
+            if store.from_cache(side.data_hash, snapshot, member) and _verified(
+                side, snapshot, side.data_hash, "data", member
+            ):
                 side.snapshot_path, side.obtained["data"] = snapshot, OBTAINED_CACHE
-            elif store.from_remote(side.data_hash, snapshot, member):
+            elif store.from_remote(side.data_hash, snapshot, member) and _verified(
+                side, snapshot, side.data_hash, "data", member
+            ):
                 side.snapshot_path, side.obtained["data"] = snapshot, OBTAINED_REMOTE
         if side.model_path is None or (need_data and side.snapshot_path is None):
             tree = rebuild(root, commit, store.cache_dir, scratch)

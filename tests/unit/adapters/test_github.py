@@ -37,7 +37,9 @@ def test_pr_head_is_asked_of_the_api_and_lowercased(recording: Path, monkeypatch
     assert github.pr_head_sha("acme/models", 7) == "abcdef" + "0" * 34
     (call,) = calls(recording)
     assert call["tool"] == "gh"
-    assert call["argv"] == ["api", "repos/acme/models/pulls/7", "--jq", ".head.sha"]
+    assert call["argv"] == [
+        "api", "--method", "GET", "repos/acme/models/pulls/7", "--jq", ".head.sha"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("repository", ["acme", "acme/models/x", "acme/mo dels", "a;b/c", ""])
@@ -62,17 +64,20 @@ def test_release_create_sends_the_tag_title_notes_and_assets(recording: Path, tm
     assert (sent / "model-v1.0.0.skops").read_bytes() == b"model"
 
 
-def test_cml_updates_the_comment_with_the_watermark(recording: Path, tmp_path: Path):
-    body = tmp_path / "body.md"
-    body.write_text("**Gate: PASSED**")
-    github.cml_comment_update(12, "mlops PR report", body)
-    (call,) = calls(recording)
-    assert call["tool"] == "cml"
-    assert call["argv"] == [
-        "comment", "update", "--target=pr/12", "--watermark-title=mlops PR report",
-        "--no-publish", str(body),
-    ]  # fmt: skip
-    assert (recording / "comments" / "0.md").read_text() == "**Gate: PASSED**"
+def test_a_comment_is_created_then_edited_through_the_api(recording: Path):
+    comment = github.comment_create("acme/models", 12, "<!-- marker -->\n**Gate: PASSED**")
+    github.comment_update("acme/models", comment, "<!-- marker -->\n**Gate: FAILED**")
+    (listed,) = github.pr_comments("acme/models", 12)
+    assert (listed["id"], listed["login"]) == (comment, "github-actions[bot]")
+    assert listed["body"].endswith("**Gate: FAILED**")
+    create, edit, _ = calls(recording)
+    assert create["argv"][:4] == ["api", "--method", "POST", "repos/acme/models/issues/12/comments"]
+    assert edit["argv"][:4] == [
+        "api",
+        "--method",
+        "PATCH",
+        f"repos/acme/models/issues/comments/{comment}",
+    ]
 
 
 def test_a_failing_call_is_one_line_ending_with_the_tools_message(recording: Path, monkeypatch):
@@ -80,18 +85,18 @@ def test_a_failing_call_is_one_line_ending_with_the_tools_message(recording: Pat
     with pytest.raises(github.GitHubError) as info:
         github.pr_head_sha("acme/models", 7)
     message = str(info.value)
-    assert message.startswith("gh api: PR #7 of acme/models: ")
+    assert message.startswith("gh api GET repos/acme/models/pulls/7: ")
     assert message.endswith("KeyError: 'STUB_PR_HEAD_SHA'")  # a multi-line traceback, joined
     assert "\n" not in message
-    assert len(message) <= len("gh api: PR #7 of acme/models: ") + 300
+    assert len(message) <= len("gh api GET repos/acme/models/pulls/7: ") + 300
 
 
 def test_a_missing_tool_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("PATH", str(tmp_path))  # neither gh nor cml
+    monkeypatch.setenv("PATH", str(tmp_path))  # no gh
     with pytest.raises(github.GitHubError, match="`gh` not found on PATH; it is preinstalled"):
         github.release_create("t", "t", tmp_path / "n.md", [])
-    with pytest.raises(github.GitHubError, match=r"`cml` not found on PATH; install it with `npm"):
-        github.cml_comment_update(1, "w", tmp_path / "b.md")
+    with pytest.raises(github.GitHubError, match="`gh` not found on PATH; it is preinstalled"):
+        github.api("repos/acme/models/statuses/" + "a" * 40, "POST", {"state": "success"})
 
 
 def test_step_outputs_are_appended_only_inside_actions(tmp_path: Path):

@@ -1,5 +1,7 @@
 """The PR comment: composed from the report, its folder validated as untrusted data,
-the PR head checked with GitHub, then posted with CML (recording stand-ins here)."""
+the PR head checked with GitHub, then created or updated through GitHub's API: exactly
+one comment, ours, whatever else the PR holds (the recording `gh` stand-in simulates
+GitHub's pages of 30 comments and refuses edits of other people's comments)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops.ci.comment import compose_comment, post_comment, read_comment
+from mlops.ci.comment import MARKER, compose_comment, post_comment, read_comment, upsert_comment
 from mlops.ci.inputs import WorkflowError
 from mlops.core.markdown import GITHUB_COMMENT_LIMIT
 from support.repos import ROOT
@@ -27,8 +29,10 @@ def compose(tmp_path: Path, report: str, **env: str) -> Path:
 
 
 def test_compose_writes_body_and_meta(tmp_path: Path) -> None:
-    body = compose(tmp_path, "**Gate: PASSED**\n\n| metric | a |\n")
-    assert body.read_text().startswith("**Gate: PASSED**")
+    body = compose(tmp_path, "**Gate: PASSED**\n\n| metric | a |\n").read_text()
+    assert body.startswith(f"{MARKER}\n**Gate: PASSED**")
+    assert "advisory" in body
+    assert "`Promotion gate` status" in body
     assert json.loads((tmp_path / "c" / "meta.json").read_text()) == {"pr": 7, "head_sha": SHA}
 
 
@@ -60,7 +64,7 @@ def untrusted(tmp_path: Path, meta: object, body: str = "report") -> Path:
 @pytest.mark.parametrize(
     ("meta", "message"),
     [
-        ({"pr": 7, "head_sha": "b" * 40}, "refusing to post"),
+        ({"pr": 7, "head_sha": "b" * 40}, "refusing it"),
         ({"pr": "7", "head_sha": SHA}, "integer"),
         ({"pr": True, "head_sha": SHA}, "integer"),
         ({"pr": -1, "head_sha": SHA}, "positive"),
@@ -99,22 +103,78 @@ def calls(record: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def test_post_checks_the_pr_head_with_github_then_posts_with_cml(
+def test_post_checks_the_pr_head_with_github_then_creates_the_comment(
     tmp_path: Path, recording: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = untrusted(tmp_path, {"pr": 7, "head_sha": SHA}, body="**Gate: FAILED**")
     monkeypatch.setenv("STUB_PR_HEAD_SHA", SHA)
     env = {"COMMENT_DIR": str(folder), "EXPECTED_HEAD_SHA": SHA, "VERIFY_PR_HEAD": "true"}
     message = post_comment({**env, "GITHUB_REPOSITORY": "acme/models"}, folder)
+    assert "created comment" in message
     assert "PR #7" in message
-    lookup, post = calls(recording)
-    assert lookup["argv"] == ["api", "repos/acme/models/pulls/7", "--jq", ".head.sha"]
-    assert post["argv"] == [
-        "comment", "update", "--target=pr/7", "--watermark-title=mlops PR report",
-        "--no-publish", str(folder / "body.md"),
+    lookup, listing, create = calls(recording)
+    assert lookup["argv"] == [
+        "api", "--method", "GET", "repos/acme/models/pulls/7", "--jq", ".head.sha"
     ]  # fmt: skip
+    assert listing["argv"][:5] == [
+        "api", "--method", "GET", "repos/acme/models/issues/7/comments", "--paginate"
+    ]  # fmt: skip
+    assert create["argv"][:4] == ["api", "--method", "POST", "repos/acme/models/issues/7/comments"]
+    assert "--input" in create["argv"]  # the body travels in a file, never as an argument
+    (only,) = comments(recording)
+    assert only["body"] == f"{MARKER}\n**Gate: FAILED**"
 
     monkeypatch.setenv("STUB_PR_HEAD_SHA", "c" * 40)  # the PR moved on: stale report
     with pytest.raises(WorkflowError, match="refusing"):
         post_comment({**env, "GITHUB_REPOSITORY": "acme/models"}, folder)
-    assert len(calls(recording)) == 3  # one more lookup, no more posts
+    assert len(calls(recording)) == 4  # one more lookup, nothing posted
+
+
+def comments(record: Path) -> list[dict]:
+    path = record / "github" / "comments.json"
+    return json.loads(path.read_text())["comments"] if path.exists() else []
+
+
+def seed(record: Path, bodies: list[tuple[str, str]]) -> None:
+    """A PR's existing comments, oldest first: (author, body)."""
+    (record / "github").mkdir(parents=True)
+    store = {
+        "next_id": 5000,
+        "comments": [
+            {"id": 100 + i, "user": {"login": who, "type": "User"}, "body": body}
+            for i, (who, body) in enumerate(bodies)
+        ],
+    }
+    (record / "github" / "comments.json").write_text(json.dumps(store))
+
+
+def test_one_comment_on_a_busy_pr_with_an_impostor_ours_updated_in_place(recording: Path) -> None:
+    """40 comments: ours is the 35th (past GitHub's first page of 30) and someone else's
+    comment, newer, carries our marker. CML would post a second comment, or edit the
+    impostor; ours is updated and nothing else changes."""
+    bodies = [(f"user{i}", f"comment {i}") for i in range(40)]
+    bodies[34] = ("github-actions[bot]", f"{MARKER}\nold report")
+    bodies[38] = ("mallory", f"{MARKER}\n**Gate: PASSED** (trust me)")
+    seed(recording, bodies)
+    before = comments(recording)
+
+    message = upsert_comment("acme/models", 7, "new report", "github-actions[bot]")
+    assert "updated comment 134" in message
+    assert "1 comment(s) by others" in message
+    after = comments(recording)
+    assert len(after) == 40
+    changed = [(a["id"], b["body"]) for a, b in zip(before, after, strict=True) if a != b]
+    assert changed == [(134, f"{MARKER}\nnew report")]
+    ours = [c for c in after if c["user"]["login"] == "github-actions[bot]"]
+    assert [c["id"] for c in ours] == [134]
+
+
+def test_duplicates_of_ours_are_deleted_and_the_oldest_kept(recording: Path) -> None:
+    seed(recording, [
+        ("github-actions[bot]", f"{MARKER}\nfirst"), ("alice", "lgtm"),
+        ("github-actions[bot]", f"{MARKER}\nraced"), ("github-actions[bot]", "other bot note"),
+    ])  # fmt: skip
+    upsert_comment("acme/models", 7, f"{MARKER}\nnew", "github-actions[bot]")
+    assert [(c["id"], c["body"]) for c in comments(recording)] == [
+        (100, f"{MARKER}\nnew"), (101, "lgtm"), (103, "other bot note"),
+    ]  # fmt: skip

@@ -1,4 +1,4 @@
-"""The promote, rollback and release steps on real git repositories with a bare
+"""The promote, rollback, release and check-dvc steps on real git repositories with a bare
 `origin`: tags fetched first, created through the registry, pushed, and the version
 handed to the next step; the release published through the recording `gh`. (`repro`
 is one DVC call: its command is tested in adapters/test_dvc.py, its run in every PR
@@ -14,16 +14,28 @@ from pathlib import Path
 import pytest
 
 from mlops.ci import steps
+from mlops.ci.inputs import WorkflowError
+from mlops.ci.steps import check_dvc
 from mlops.core.files import write_json
 from mlops.registry.versions import RegistryError
-from support.repos import GIT_IDENTITY, ROOT, git
+from support.repos import GIT_IDENTITY, ROOT, copy_repo, git, run
 
 STUB_BIN = ROOT / "tests" / "fixtures" / "act" / "bin"
 
 
 def commit(repo: Path, message: str) -> str:
+    """A commit on main, pushed when there is an origin (versions count only on main)."""
     git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    if git(repo, "remote"):
+        git(repo, "push", "-q", "origin", "main")
     return git(repo, "rev-parse", "HEAD")
+
+
+def register(repo: Path, params, env: dict[str, str] | None = None) -> str:
+    """The register step with the promotion run's passing gate.json for HEAD."""
+    head = git(repo, "rev-parse", "HEAD")
+    write_json(repo / params.paths.gate, {"decision": "pass", "challenger": {"commit": head}})
+    return steps.register(env or {}, str(repo), params.paths)
 
 
 def tags(repo: Path) -> set[str]:
@@ -45,32 +57,32 @@ def origin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]
     return repo, bare
 
 
-def test_register_pushes_version_and_staging_and_hands_on_the_version(origin, tmp_path):
+def test_register_pushes_version_and_staging_and_hands_on_the_version(origin, tmp_path, params):
     repo, bare = origin
     output = tmp_path / "github_output"
-    line = steps.register({"GITHUB_OUTPUT": str(output)}, str(repo))
+    line = register(repo, params, {"GITHUB_OUTPUT": str(output)})
     assert line == "register: model@v1.0.0 in staging; pushed ['model@v1.0.0', 'model#staging#1']"
     assert tags(bare) == {"model@v1.0.0", "model#staging#1"}
     assert output.read_text() == "version=v1.0.0\n"
-    again = steps.register({"GITHUB_OUTPUT": str(output)}, str(repo))  # a rerun of the job
+    again = register(repo, params, {"GITHUB_OUTPUT": str(output)})  # a rerun of the job
     assert again == "register: model@v1.0.0 in staging; pushed nothing new"
 
 
-def test_register_sees_tags_another_job_pushed(origin, tmp_path):
+def test_register_sees_tags_another_job_pushed(origin, tmp_path, params):
     repo, bare = origin
     other = tmp_path / "other"
     git(tmp_path, "clone", "-q", "-b", "main", str(bare), str(other))
-    steps.register({}, str(other))  # another run registered this commit meanwhile
+    register(other, params)  # another run registered this commit meanwhile
     assert "model@v1.0.0" not in tags(repo)
-    line = steps.register({}, str(repo))
+    line = register(repo, params)
     assert line == "register: model@v1.0.0 in staging; pushed nothing new"  # not a v1.1.0
 
 
-def test_assign_and_rollback_move_prod_on_origin(origin):
+def test_assign_and_rollback_move_prod_on_origin(origin, params):
     repo, bare = origin
-    steps.register({}, str(repo))
+    register(repo, params)
     commit(repo, "second model")
-    steps.register({}, str(repo))
+    register(repo, params)
     assert steps.assign({"VERSION": "v1.0.0", "STAGE": "prod"}, str(repo)) == (
         "assign: model@v1.0.0 -> prod; pushed ['model#prod#3']"
     )
@@ -128,3 +140,46 @@ def test_a_release_is_published_for_the_registered_commit(promoted, params):
     assert f"- Commit: `{git(promoted, 'rev-parse', 'HEAD')}`" in card
     with pytest.raises(RegistryError, match=r"'model@v9\.9\.9' not found"):
         steps.publish_release(params, {"VERSION": "v9.9.9"})
+
+
+# --- check-dvc: model and data bytes never come from git ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def dvc_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """git + `dvc init` + the template's .dvc/config, made once for the module."""
+    repo = tmp_path_factory.mktemp("dvc-template")
+    git(repo, "init", "-q", "-b", "main")
+    run(["dvc", "init", "-q"], repo)
+    (repo / ".dvc" / "config").write_text((ROOT / ".dvc" / "config").read_text())
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "dvc")
+    return repo
+
+
+@pytest.fixture
+def dvc_repo(dvc_template: Path, tmp_path: Path) -> Path:
+    return copy_repo(dvc_template, tmp_path / "repo")
+
+
+def test_the_template_config_passes(dvc_repo: Path) -> None:
+    assert "1 remote(s) verify" in check_dvc(dvc_repo)
+
+
+@pytest.mark.parametrize("folder", [".dvc-storage/files/md5/ab", ".dvc/cache/files/md5/ab"])
+def test_a_cache_or_local_remote_tracked_by_git_is_refused(dvc_repo: Path, folder: str) -> None:
+    planted = dvc_repo / folder / "cdef0123456789"
+    planted.parent.mkdir(parents=True)
+    planted.write_bytes(b"model bytes nobody trained")
+    git(dvc_repo, "add", "-f", str(planted.relative_to(dvc_repo)))  # force-added past .gitignore
+    with pytest.raises(WorkflowError, match=r"git tracks 1 file\(s\) of a DVC cache or remote"):
+        check_dvc(dvc_repo)
+
+
+def test_a_remote_that_does_not_verify_downloads_is_refused(dvc_repo: Path) -> None:
+    config = dvc_repo / ".dvc" / "config"
+    config.write_text(config.read_text() + "['remote \"storage\"']\n    url = s3://bucket/path\n")
+    with pytest.raises(WorkflowError, match="dvc remote modify storage verify true"):
+        check_dvc(dvc_repo)
+    config.write_text(config.read_text() + "    verify = true\n")
+    assert "2 remote(s) verify" in check_dvc(dvc_repo)

@@ -52,7 +52,8 @@ def test_steps_run_with_a_params_file_that_only_has_valid_paths(broken_pr, capsy
     assert capsys.readouterr().out.strip() == "comment-compose: wrote reports/comment/body.md"
     meta = json.loads((broken_pr / "reports/comment/meta.json").read_text())
     assert meta == {"pr": 12, "head_sha": SHA}
-    assert (broken_pr / "reports/comment/body.md").read_text().startswith("**Gate: FAILED**")
+    body = (broken_pr / "reports/comment/body.md").read_text()
+    assert body.startswith("<!-- mlops-pr-report -->\n**Gate: FAILED**")  # marker, verdict
 
 
 def test_steps_read_the_paths_of_the_given_params_file(tmp_path, capsys, monkeypatch):

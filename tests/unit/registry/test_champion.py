@@ -1,5 +1,6 @@
 """Champion resolution: an explicit revision, else the current GTO `prod` model, else the
-base branch. GTO tags are made with GTO's own API in a throwaway git repository."""
+base branch. Versions are registered through the gate (registry.register with a passing
+gate.json) in a throwaway git repository; test_trust.py covers tags made by hand."""
 
 from __future__ import annotations
 
@@ -8,15 +9,27 @@ from pathlib import Path
 import pytest
 from gto import api
 
+from mlops.registry import versions as registry
 from mlops.registry.versions import RegistryError, resolve_champion, resolve_commit
-from support.repos import git
+from support.repos import ROOT, git
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "first")
+    (tmp_path / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
+    git(tmp_path, "add", "dvc.yaml")
+    git(tmp_path, "commit", "-q", "-m", "first")
     return tmp_path
+
+
+def promote(repo: Path) -> str:
+    head = git(repo, "rev-parse", "HEAD")
+    gate = {"decision": "pass", "challenger": {"commit": head}, "champion": {}}
+    version, _ = registry.register(repo, gate=gate)
+    registry.assign("staging", version, repo)
+    registry.assign("prod", version, repo)
+    return version
 
 
 def test_without_prod_the_base_branch_is_the_champion(repo: Path):
@@ -31,19 +44,17 @@ def test_the_current_prod_version_is_the_champion_until_rolled_back(repo: Path, 
                        "GIT_COMMITTER_EMAIL": "t@example.invalid"}.items():  # fmt: skip
         monkeypatch.setenv(key, value)
     first = git(repo, "rev-parse", "HEAD")
-    api.register(str(repo), "model", "HEAD", version="v1.0.0")
-    api.assign(str(repo), "model", "prod", version="v1.0.0")
+    assert promote(repo) == "v1.0.0"
     git(repo, "commit", "-q", "--allow-empty", "-m", "second")
     second = git(repo, "rev-parse", "HEAD")
-    api.register(str(repo), "model", "HEAD", version="v1.1.0")
-    api.assign(str(repo), "model", "prod", version="v1.1.0")
+    assert promote(repo) == "v1.1.0"
     champion = resolve_champion(None, "main", repo)
     assert (champion.commit, champion.label) == (second, "model@v1.1.0 (prod)")
     assert champion.source == "registry"
 
     # GTO reads the highest version still in prod as current: a newer assignment of a
     # lower version does not change it; unassigning the higher one (a rollback) does.
-    api.assign(str(repo), "model", "prod", version="v1.0.0", force=True)
+    registry.gto.assign(repo, "model", "prod", "v1.0.0", registry.gto.Author("t", "t@x.invalid"))
     assert resolve_champion(None, "main", repo).commit == second
     api.unassign(str(repo), "model", version="v1.1.0", stage="prod")
     assert resolve_champion(None, "main", repo).commit == first

@@ -16,8 +16,17 @@ from support.repos import git as run_git
 
 
 def commit(repo: Path, message: str) -> str:
+    """A merged commit: on main and pushed (origin's main is the registry's truth)."""
     run_git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    if run_git(repo, "remote"):
+        run_git(repo, "push", "-q", "origin", "main")
     return run_git(repo, "rev-parse", "HEAD")
+
+
+def passing(repo: Path) -> dict:
+    """The promotion run's gate.json for HEAD: pass."""
+    head = run_git(repo, "rev-parse", "HEAD")
+    return {"decision": "pass", "challenger": {"commit": head}, "champion": {}}
 
 
 @pytest.fixture
@@ -44,22 +53,23 @@ def prod(repo: Path) -> str | None:
 
 def test_register_is_idempotent_and_bumps_minor(gto_repo: tuple[Path, Path]) -> None:
     repo, _ = gto_repo
-    assert registry.register(repo) == ("v1.0.0", ["model@v1.0.0"])
-    assert registry.register(repo) == ("v1.0.0", [])  # a rerun of the same workflow
+    assert registry.register(repo, gate=passing(repo)) == ("v1.0.0", ["model@v1.0.0"])
+    assert registry.register(repo, gate=passing(repo)) == ("v1.0.0", [])  # a rerun
     commit(repo, "second model")
-    assert registry.register(repo) == ("v1.1.0", ["model@v1.1.0"])
+    assert registry.register(repo, gate=passing(repo)) == ("v1.1.0", ["model@v1.1.0"])
 
 
 def test_assign_validates_and_rollback_restores_an_earlier_version(
     gto_repo: tuple[Path, Path],
 ) -> None:
     repo, bare = gto_repo
-    first, _ = registry.register(repo)
+    first, _ = registry.register(repo, gate=passing(repo))
     tags = registry.assign("staging", first, repo) + registry.assign("prod", first, repo)
     assert tags == ["model#staging#1", "model#prod#2"]
     assert registry.assign("prod", first, repo) == []  # already there
     commit(repo, "second model")
-    second, _ = registry.register(repo)
+    second, _ = registry.register(repo, gate=passing(repo))
+    registry.assign("staging", second, repo)
     registry.assign("prod", second, repo)
     assert prod(repo) == second
 

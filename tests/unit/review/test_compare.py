@@ -11,14 +11,16 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from mlops.core.config import Data
+from mlops.data.prepare import read_split
 from mlops.evaluate.predict import predict
 from mlops.registry.versions import Champion
-from mlops.review.compare import compare
+from mlops.review.compare import compare, removed_rows
 from mlops.review.scoring import METRICS
+from mlops.review.sides import Side
 from mlops.review.store import OBTAINED_CACHE
 from mlops.train.model_io import load_model, save_model
 from mlops.train.models import hist_gradient_boosting, logistic_regression
-from support.review import GATE, review_repo
+from support.review import GATE, policy, review_repo
 from support.synthetic import SPEC, records
 
 SYNTHETIC = Data(id_column="row_id", time_column="month", target="label", positive_label="1",
@@ -49,7 +51,9 @@ def synthetic(params):
 def test_an_unchanged_model_scores_the_same_and_passes(synthetic, models, tmp_path):
     rows = records(600, seed=5)
     commit = review_repo(tmp_path, synthetic, models[0], models[0], rows)
-    with compare(synthetic, Champion(commit, "main", "rev"), tmp_path) as review:
+    with compare(
+        synthetic, Champion(commit, "main", "rev"), policy(SYNTHETIC, GATE), tmp_path
+    ) as review:
         assert review.base.obtained["model"] == OBTAINED_CACHE
         assert review.head.obtained["model"] == "workspace"
         assert (review.base.commit, review.head.commit) == (commit, commit)
@@ -63,7 +67,9 @@ def test_an_unchanged_model_scores_the_same_and_passes(synthetic, models, tmp_pa
 def test_each_side_is_scored_with_its_own_model(synthetic, models, tmp_path):
     rows = records(600, seed=5)
     commit = review_repo(tmp_path, synthetic, models[0], models[1], rows)
-    with compare(synthetic, Champion(commit, "main", "rev"), tmp_path) as review:
+    with compare(
+        synthetic, Champion(commit, "main", "rev"), policy(SYNTHETIC, GATE), tmp_path
+    ) as review:
         comparison = review.comparison
         champion = predict(load_model(models[0]), rows)
         challenger = predict(load_model(models[1]), rows)
@@ -78,3 +84,34 @@ def test_each_side_is_scored_with_its_own_model(synthetic, models, tmp_path):
         assert latency.value == 1.0
         size = next(r for r in review.decision.rules if r.name == "model_bytes")
         assert size.value == models[1].stat().st_size
+
+
+# --- rows of the champion's own test split that the challenger's scored rows lack -------
+
+
+def champion_with(snapshot: Path, params) -> Side:
+    side = Side("main", "a" * 40, "champion", {"prepare": params.prepare.model_dump()})
+    side.snapshot_path = snapshot
+    return side
+
+
+def test_the_champions_test_rows_missing_from_the_scored_rows_are_counted(
+    params, splits, snapshot_path: Path
+) -> None:
+    test = read_split(splits[1])
+    champion = champion_with(snapshot_path, params)
+    same = removed_rows(champion, test, params)
+    assert (same.champion_rows, same.removed) == (len(test), 0)
+
+    hard = test[test["income"] == 1].head(250)  # a PR that drops rows its model gets wrong
+    check = removed_rows(champion, test.drop(index=hard.index), params)
+    assert (check.champion_rows, check.removed) == (len(test), 250)
+    assert len(check.examples) == 5
+    assert all(e.isdigit() for e in check.examples)
+    assert sum(n for _, n in check.by_period) == 250
+    assert {p for p, _ in check.by_period} <= set(test["month"].astype(str))
+
+    # A new split salt moves rows between train and test: the champion's rows go missing.
+    moved = champion_with(snapshot_path, params)
+    moved.params = {"prepare": {**params.prepare.model_dump(), "split_salt": "other"}}
+    assert removed_rows(moved, test, params).removed > 0.7 * len(test)

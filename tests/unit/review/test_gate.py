@@ -26,12 +26,12 @@ def test_a_passing_document_names_both_sides_and_every_rule():
     review = synthetic_review()
     review.base.obtained["model"] = "DVC cache"
     review.base.notes.append("rebuilt model differs")
-    document = gate_document(review, CHAMPION, "roc_auc")
+    document = gate_document(review, CHAMPION)
     assert document["decision"] == "pass"
     assert document["failed"] == []
     assert document["champion"] == {
         "label": "model@v1.0.0 (prod)", "commit": BASE_SHA, "chosen_by": "registry",
-        "model": "DVC cache", "notes": ["rebuilt model differs"],
+        "model": "DVC cache", "notes": ["rebuilt model differs"], "ignored_tags": [],
     }  # fmt: skip
     assert document["challenger"]["subject"] == "challenger subject"
     assert document["scored_rows"] == {"path": "build/test.csv", "rows": 2000}
@@ -45,7 +45,7 @@ def test_a_passing_document_names_both_sides_and_every_rule():
 def test_a_failing_document_lists_the_failed_rules_and_is_strict_json(tmp_path: Path):
     _, _, proba = world()
     shuffled = np.random.default_rng(0).permutation(proba)
-    document = gate_document(synthetic_review(shuffled, latency=None), CHAMPION, "roc_auc")
+    document = gate_document(synthetic_review(shuffled, latency=None), CHAMPION)
     assert document["decision"] == "fail"
     assert {"non_inferiority:roc_auc", "latency_ms_p95"} <= set(document["failed"])
     assert set(document["failed"]) == {r["name"] for r in document["rules"] if not r["passed"]}

@@ -191,3 +191,28 @@ def test_rule_values_round_trip_to_json(world):
     _, decision = _decide(world, proba.copy())
     text = json.dumps([rule.as_dict() for rule in decision.rules], allow_nan=False)
     assert json.loads(text)[0]["name"] == "non_inferiority:roc_auc"
+
+
+# --- rows the champion was scored on and the challenger dropped ------------------------
+
+
+def test_rows_removed_fail_unless_the_policy_allows_that_many(world):
+    from mlops.review.policy import RowsCheck
+
+    _, _, proba = world
+    kept = RowsCheck("row_id", champion_rows=1000, removed=0)
+    dropped = RowsCheck("row_id", 1000, 30, ("4", "8", "15"), (("2025-01", 30),))
+    frame, y, base = world
+    comparison = compare_scores(frame, y, base, proba.copy(), DATA, EVALUATE, GATE.bootstrap)
+    ok = decide(comparison, GATE, EVALUATE.min_slice_size, 5.0, 10_000, kept)
+    assert ok.passed
+    assert "rows_removed" in {r.name for r in ok.rules}
+    bad = decide(comparison, GATE, EVALUATE.min_slice_size, 5.0, 10_000, dropped)
+    (rule,) = bad.failed
+    assert (rule.name, rule.value, rule.threshold) == ("rows_removed", 0.03, 0.0)
+    assert "30 of the 1,000 rows" in rule.detail
+    assert "row_id 4, 8, 15" in rule.detail
+    allowed = GATE.model_copy(update={"max_removed_fraction": 0.05})
+    assert decide(comparison, allowed, EVALUATE.min_slice_size, 5.0, 10_000, dropped).passed
+    unknown = decide(comparison, GATE, EVALUATE.min_slice_size, 5.0, 10_000, None)
+    assert any(s.startswith("rows_removed") for s in unknown.skipped)  # listed, not passed

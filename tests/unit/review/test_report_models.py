@@ -42,7 +42,7 @@ def test_rules_failures_are_shown_and_passes_and_skips_folded():
     worse = synthetic_review(np.random.default_rng(0).permutation(proba), latency=None)
     text = report_models.rules_section(worse)
     failed = len(worse.decision.failed)
-    assert f"Policy: `gate:` in params.yaml. {failed} rules fail:" in text
+    assert f"Policy: `gate:` in params.yaml of the base `main`. {failed} rules fail:" in text
     before_fold = text.split("<details>")[0]
     assert "| `latency_ms_p95` | - | 50.0000 | **FAIL** |" in before_fold
     assert "| `model_bytes` | 10,000 | 1,000,000 | pass |" in text.split("passing rules")[1]
