@@ -111,3 +111,33 @@ def fetch_tags(repo: Path | str, token: str = "") -> None:
     if url is None:
         return
     git(repo, "fetch", "--quiet", "--tags", "origin", check=False, config=auth_config(url, token))
+
+
+def commit_on_branch(
+    repo: Path | str, branch: str, paths: Sequence[str], message: str, author: tuple[str, str]
+) -> str | None:
+    """Check out `branch` at HEAD (created or reset), commit `paths` on it: the new sha, or
+    None when the paths hold no change."""
+    git(repo, "checkout", "-q", "-B", branch)
+    git(repo, "add", "--", *paths)
+    if not git(repo, "diff", "--cached", "--quiet", check=False).returncode:
+        return None
+    name, email = author
+    identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+    git(repo, "commit", "-q", "-m", message, config=identity)
+    return git(repo, "rev-parse", "HEAD").stdout.strip()
+
+
+def push_branch(repo: Path | str, branch: str, token: str = "") -> None:
+    """`git push --force origin <branch>` (a branch this tool owns), the token for this
+    command only."""
+    url = remote_url(repo)
+    if url is None:
+        raise GitError(f"git push: no remote 'origin' in {repo}")
+    ref = f"refs/heads/{branch}:refs/heads/{branch}"
+    result = git(repo, "push", "--force", "origin", ref, check=False,
+                 config=auth_config(url, token))  # fmt: skip
+    if result.returncode != 0:
+        message = result.stderr.strip()
+        message = message.replace(token, "***") if token else message
+        raise GitError(f"git push origin {branch}: {message[-300:]}")

@@ -58,6 +58,35 @@ def release_create(tag: str, title: str, notes: Path, assets: list[Path]) -> str
     return _run(command, f"gh release create {tag}")
 
 
+def pr_for_branch(repository: str, head: str) -> int | None:
+    """The number of the open PR from branch `head`, or None."""
+    gh = _tool("gh", "it is preinstalled on GitHub-hosted runners")
+    out = _run(
+        [gh, "pr", "list", "--repo", repository, "--head", head, "--state", "open",
+         "--json", "number", "--jq", ".[0].number"],
+        f"gh pr list --head {head}",
+    )  # fmt: skip
+    return int(out) if out.isdigit() else None
+
+
+def pr_open_or_update(repository: str, head: str, base: str, title: str, body: Path) -> str:
+    """Open a PR from `head` into `base`, or retitle the one already open; its URL or number."""
+    gh = _tool("gh", "it is preinstalled on GitHub-hosted runners")
+    number = pr_for_branch(repository, head)
+    if number is None:
+        command = [
+            gh, "pr", "create", "--repo", repository, "--base", base, "--head", head,
+            "--title", title, "--body-file", str(body),
+        ]  # fmt: skip
+        return _run(command, f"gh pr create --head {head}")
+    command = [
+        gh, "pr", "edit", str(number), "--repo", repository,
+        "--title", title, "--body-file", str(body),
+    ]  # fmt: skip
+    _run(command, f"gh pr edit {number}")
+    return f"#{number} (updated)"
+
+
 def cml_comment_update(pr: int, watermark: str, body: Path) -> str:
     """Post, or update in place, the PR comment carrying the watermark (CML)."""
     cml = _tool("cml", "install it with `npm install -g @dvcorg/cml@0.20.6`")

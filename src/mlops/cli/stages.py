@@ -107,6 +107,23 @@ def release(p: Params, _: argparse.Namespace) -> str:
     return publish_release(p)
 
 
+def serve(p: Params, args: argparse.Namespace) -> str:
+    from mlops.serve.server import serve
+
+    host, port = args.host or p.serve.host, args.port or p.serve.port
+    serve(p, args.model, host, port)
+    return f"serve: stopped (was on http://{host}:{port})"
+
+
+def serve_options(parser: argparse.ArgumentParser, _: str) -> None:
+    parser.add_argument(
+        "--model", default="workspace",
+        help="workspace (default), prod, model@v1.2.0, or a folder written by `mlops bundle`",
+    )  # fmt: skip
+    parser.add_argument("--host", help="address to listen on (default: serve.host)")
+    parser.add_argument("--port", type=int, help="port (default: serve.port)")
+
+
 def review_options(parser: argparse.ArgumentParser, command: str) -> None:
     parser.add_argument("--base", default="main", help="champion if no prod (%(default)s)")
     parser.add_argument("--champion", help="revision or tag (default: current prod, else --base)")
@@ -127,10 +144,12 @@ STAGES: dict[str, tuple[StageHandler, str]] = {
     "report": (report, "compare the workspace with the champion: markdown for the PR comment"),
     "gate": (gate, "promotion gate vs the champion: gate.json; exit 0 pass, 1 fail"),
     "release": (release, "model card + assets for env VERSION; gh release create"),
+    "serve": (serve, "HTTP service of a model: /predict /health /ready /metadata /metrics"),
 }
 
 # Options beyond --params, per command.
 OPTIONS: dict[str, Callable[[argparse.ArgumentParser, str], None]] = {
     "report": review_options,
     "gate": review_options,
+    "serve": serve_options,
 }

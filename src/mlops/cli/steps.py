@@ -58,6 +58,29 @@ def rollback(_: argparse.Namespace) -> str:
     return rollback()
 
 
+def bundle(args: argparse.Namespace) -> str:
+    import os
+
+    from mlops.serve.bundle import bundle
+
+    paths = load_paths(args.params)
+    meta = bundle(paths, os.environ.get("VERSION", ""))
+    return f"bundle: {paths.bundle} holds model {meta['version']} (md5 {meta['model_md5'][:8]})"
+
+
+def canary(args: argparse.Namespace) -> str:
+    from mlops.core.config import load_params
+    from mlops.serve.canary import canary_from_env
+
+    return canary_from_env(load_params(args.params))
+
+
+def deploy_pin(args: argparse.Namespace) -> str:
+    from mlops.ci.deploy import deploy_pin
+
+    return deploy_pin()
+
+
 STEPS: dict[str, tuple[StepHandler, str]] = {
     "repro": (repro, "dvc repro, with --pull --allow-missing when a DVC remote is usable"),
     "verdict": (verdict, "exit 0/1/2 on the gate file's decision (the gate check)"),
@@ -66,4 +89,7 @@ STEPS: dict[str, tuple[StepHandler, str]] = {
     "register": (register, "register HEAD as the next model version, assign staging, push"),
     "assign": (assign, "assign env VERSION to env STAGE, push the tag"),
     "rollback": (rollback, "make env ROLLBACK_TO the only prod version again, push"),
+    "bundle": (bundle, "the serving image's model + metadata for env VERSION (paths.bundle)"),
+    "canary": (canary, "run env IMAGE, send it the test split over HTTP, compare, time it"),
+    "deploy-pin": (deploy_pin, "pin deploy/ to env VERSION's image; open or update the PR"),
 }
