@@ -137,6 +137,8 @@ class Service:
             data = json.loads(body, parse_constant=_no_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise Refused(400, f"the body is not valid JSON ({exc})") from None
+        except RecursionError:  # json.loads on [[[[...]]]]: found by the malformed corpus
+            raise Refused(400, "the body is nested too deeply to be a record") from None
         if isinstance(data, list):
             if len(data) > self.schema.max_rows:
                 raise Refused(

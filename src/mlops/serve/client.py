@@ -17,7 +17,7 @@ import pandas as pd
 class Answer:
     status: int
     body: Any
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lowercased
     seconds: float
 
 
@@ -69,7 +69,8 @@ class Client:
             seconds = time.perf_counter() - start
             kind = response.getheader("content-type", "")
             parsed = json.loads(data) if kind.startswith("application/json") else data.decode()
-            return Answer(response.status, parsed, dict(response.getheaders()), seconds)
+            headers = {k.lower(): v for k, v in response.getheaders()}
+            return Answer(response.status, parsed, headers, seconds)
         raise AssertionError("unreachable")
 
     def get(self, path: str) -> Answer:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from mlops.core.errors import DataError
@@ -69,6 +69,14 @@ def columns_for(schema: dict[str, pa.Column], inputs: Sequence[str]) -> list[Col
     return out
 
 
+def _integral(value: object) -> object:
+    """JSON Schema's integer: 39.0 is 39 (a JSON number without a fraction); "39", true and
+    39.5 stay what they are, and the strict int check refuses them."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
 def _annotation(column: Column, reject_unseen: bool) -> Any:
     if column.kind == KIND_CATEGORY:
         if reject_unseen and column.categories:
@@ -77,8 +85,11 @@ def _annotation(column: Column, reject_unseen: bool) -> Any:
             examples = list(column.categories[:3])
             kind = Annotated[str, Field(min_length=1, examples=examples or None)]
     else:
-        base: Any = int if column.kind == KIND_INTEGER else float
-        kind = Annotated[base, Field(ge=column.minimum, le=column.maximum, allow_inf_nan=False)]
+        bounds = Field(ge=column.minimum, le=column.maximum, allow_inf_nan=False)
+        if column.kind == KIND_INTEGER:
+            kind = Annotated[Annotated[int, bounds], BeforeValidator(_integral)]
+        else:
+            kind = Annotated[float, bounds]
     return kind | None if column.nullable else kind
 
 

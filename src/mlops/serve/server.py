@@ -7,6 +7,7 @@ finish (at most `serve.drain_seconds`), then exits 0. The log is one line per ev
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
 
 from mlops.core.config import Params
@@ -32,4 +33,12 @@ def serve(params: Params, model: str, host: str, port: int, root: Path | str = "
         timeout_graceful_shutdown=int(params.serve.drain_seconds),
         server_header=False,
     )
+    # uvicorn drains, then re-raises the signal it caught to the handler it found: make that
+    # a no-op, so a drained shutdown exits 0 (a clean stop) instead of "killed by SIGTERM".
+    for caught in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(caught, _stopped)
     uvicorn.Server(config).run()
+
+
+def _stopped(signum: int, _: object) -> None:
+    logging.getLogger("mlops.serve").info("stopped by %s", signal.Signals(signum).name)

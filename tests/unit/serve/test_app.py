@@ -56,9 +56,7 @@ def test_one_record_and_a_batch_score_as_the_model_does(client, loaded, splits) 
     body = one.json()
     assert body["request_id"] == "abc-1"
     assert body["model_version"] == "v9.9.9"
-    assert body["predictions"] == [
-        {"score": float(expected[0]), "label": int(expected[0] >= 0.5)}
-    ]
+    assert body["predictions"] == [{"score": float(expected[0]), "label": int(expected[0] >= 0.5)}]
     batch = client.post("/predict", json=rows).json()
     scores = np.array([p["score"] for p in batch["predictions"]])
     assert np.array_equal(scores, expected)
@@ -125,7 +123,9 @@ def test_too_many_rows_or_bytes_is_413(make_client, loaded, splits) -> None:
         yield big[:1000]
         yield big[1000:]
 
-    chunked = client.post("/predict", content=chunks(), headers={"content-type": "application/json"})
+    chunked = client.post(
+        "/predict", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert chunked.status_code == 413
     assert client.post("/predict", json=rows[:5]).status_code == 200
 
@@ -145,7 +145,9 @@ def test_overload_is_503_with_retry_after_and_health_still_answers(client, split
     assert client.post("/predict", json=sample(client, 1, splits)[0]).status_code == 200
 
 
-def test_a_missing_model_leaves_ready_false_with_one_line(make_client, serve_params, tmp_path, caplog):
+def test_a_missing_model_leaves_ready_false_with_one_line(
+    make_client, serve_params, tmp_path, caplog
+):
     paths = serve_params.paths.model_copy(update={"model": str(tmp_path / "none.skops")})
     p = serve_params.model_copy(update={"paths": paths})
     with caplog.at_level(logging.ERROR, logger="mlops.serve"):

@@ -90,6 +90,12 @@ def test_invalid_fields_name_the_field_and_the_rule(schema, change, field, rule)
     assert field in problem.line()
 
 
+def test_an_integral_float_is_an_integer_as_in_json_schema(schema) -> None:
+    record = schema.single.validate_python({**_valid(schema), "age": 39.0})
+    assert record["age"] == 39
+    assert type(record["age"]) is int
+
+
 def test_a_missing_field_is_refused(schema) -> None:
     record = _valid(schema)
     del record["education"]
