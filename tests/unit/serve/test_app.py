@@ -155,7 +155,8 @@ def test_a_missing_model_leaves_ready_false_with_one_line(
     ready = client.get("/ready")
     assert ready.status_code == 503
     reason = ready.json()["reason"]
-    assert reason.startswith("model not ready: ") and "model file not found" in reason
+    assert reason.startswith("model not ready: ")
+    assert "model file not found" in reason
     assert "\n" not in reason
     assert [r.getMessage() for r in caplog.records] == [reason]
     assert client.get("/health").status_code == 200  # alive: Kubernetes must not route to it

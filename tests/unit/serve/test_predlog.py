@@ -10,8 +10,8 @@ from mlops.serve.predlog import CURRENT, PredictionLog, read_log, rfc3339
 def test_each_row_is_one_json_line_in_the_contract_format(tmp_path) -> None:
     log = PredictionLog(tmp_path, 10_000, 2, log_inputs=True)
     when = datetime(2026, 11, 27, 10, 0, 0, 123456, tzinfo=UTC)
-    text = log.lines("req-1", "v1.2.0", [0.25, 0.75], [0, 1],
-                     [{"age": 39, "workclass": None}, {"age": 50, "workclass": "Private"}], when)  # fmt: skip
+    inputs = [{"age": 39, "workclass": None}, {"age": 50, "workclass": "Private"}]
+    text = log.lines("req-1", "v1.2.0", [0.25, 0.75], [0, 1], inputs, when)
     log.append(text)
     lines = (tmp_path / CURRENT).read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [
