@@ -132,3 +132,27 @@ def uv_image() -> str:
             out.add(binary, arcname="uv")
         _import(tar, image)
     return image
+
+
+def build_image(context: Path, tag: str, version: str = "workspace") -> str:
+    """`podman build` of the project's Dockerfile in `context` (which holds build/serve/),
+    with this machine's bases; podman's layer cache makes a rebuild after a code change
+    cost only the layers after it."""
+    result = subprocess.run(
+        ["podman", "build", "--isolation", "chroot", "--network", "host", "--format", "docker",
+         "--pull=never", "--build-arg", f"BASE_IMAGE={base_image()}",
+         "--build-arg", f"UV_IMAGE={uv_image()}", "--build-arg", f"MODEL_VERSION={version}",
+         "-t", tag, str(context)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise AssertionError(f"podman build failed:\n{(result.stdout + result.stderr)[-5000:]}")
+    return tag
+
+
+def inspect(image: str) -> dict:
+    import json
+
+    out = subprocess.run(["podman", "image", "inspect", image], capture_output=True, text=True,
+                         check=True).stdout  # fmt: skip
+    return json.loads(out)[0]
