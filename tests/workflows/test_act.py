@@ -138,6 +138,7 @@ def act_repo(pipeline_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     # These tests are about the workflows, not this machine's speed: a latency ceiling
     # that a busy CI host cannot break (the gate's own tests cover that rule).
     set_param(repo, r"^(\s+max_latency_ms_p95:) [0-9.]+", r"\1 100000.0")
+    set_param(repo, r"^(\s+max_latency_ms_p99:) [0-9.]+", r"\1 100000.0")  # the canary's
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", "pipeline outputs")
     bare = base / "origin.git"
@@ -264,10 +265,10 @@ def test_promote_registers_assigns_prod_pushes_tags_and_releases(
     event = event_file(
         "push_main.json", tmp_path / "push.json", BEFORE_SHA="0" * 40, AFTER_SHA=head
     )
-    promote = act(act_repo, "push", "promote.yml", event, tmp_path / "record")
+    promote = act(act_repo, "push", "promote.yml", event, tmp_path / "record", **image_env())
     assert promote.returncode == 0, explain(promote)
     assert set(promote.jobs.values()) == {"succeeded"}
-    assert len(promote.jobs) == 4, promote.jobs
+    assert len(promote.jobs) == 6, promote.jobs  # gate register image prod deploy release
 
     # the tags reached the remote, and gto reads them from a fresh clone
     clone = tmp_path / "clone"
@@ -280,7 +281,7 @@ def test_promote_registers_assigns_prod_pushes_tags_and_releases(
     assert shown["model"]["stage"] == {"staging": "v1.0.0", "prod": "v1.0.0"}
 
     # the release: created for the registration tag, with the model, metrics and card
-    (create,) = promote.calls("gh")
+    (create,) = [c for c in promote.calls("gh") if c["argv"][0] == "release"]
     assert create["argv"][:3] == ["release", "create", "model@v1.0.0"]
     assert create["tokens"]["GH_TOKEN"]
     assets = {p.name for p in (promote.record / "releases/model@v1.0.0").iterdir()}
@@ -293,7 +294,55 @@ def test_promote_registers_assigns_prod_pushes_tags_and_releases(
     card = (released / "model-card.md").read_text()
     assert "# Model card: model v1.0.0" in card
     assert f"| roc_auc | {metrics['roc_auc']:.4f} |" in card
+    check_serving_jobs(promote, act_repo, head)
     print(f"act promote.yml: {promote.seconds:.0f} s")
+
+
+def image_env() -> dict[str, str]:
+    """What the image job needs here: this machine's bases for the build-push stub (a
+    real podman build), and buildah to run the image for the canary."""
+    from support.container import base_image, need_tools, uv_image
+
+    need_tools()
+    return {"STUB_BASE_IMAGE": base_image(), "STUB_UV_IMAGE": uv_image(),
+            "CONTAINER_ENGINE": "buildah"}  # fmt: skip
+
+
+def check_serving_jobs(promote: ActRun, act_repo: Path, head: str) -> None:
+    """issue 9's jobs of promote: the image passed its canary before prod, was pushed to
+    GHCR with the version tag and attested; deploy/ is pinned to it in a pull request."""
+    assert "canary: PASS v1.0.0: 9699 holdout rows over HTTP" in promote.log
+    assert "(0 rows differ)" in promote.log
+    (login,) = promote.calls("login")
+    assert login["argv"][0] == "ghcr.io"
+    assert login["argv"][1]  # github.actor
+    assert login["password"] is True  # github.token
+    pushed = [json.loads(line) for line in (promote.record / "pushed.jsonl").read_text().splitlines()]
+    assert [p["tags"] for p in pushed] == [["ghcr.io/acme/models:v1.0.0"]]
+    assert pushed[0]["build_args"] == ["MODEL_VERSION=v1.0.0"]
+    digest = pushed[0]["digest"]
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest)
+    (attest,) = promote.calls("attest")
+    assert attest["argv"] == ["ghcr.io/acme/models", digest]
+    assert attest["push_to_registry"] is True
+    # the order: the canary and push happened before the prod tag (prod needs image)
+    log = promote.log
+    assert log.index("canary: PASS") < log.index("assign: model@v1.0.0 -> prod")
+    # the GitOps pull request: branch pushed to origin, manifest pinned to tag + digest
+    origin = git(act_repo, "remote", "get-url", "origin")
+    pinned = run(["git", "--git-dir", origin, "show",
+                  "mlops/deploy-prod:deploy/kubernetes/deployment.yaml"], act_repo).stdout  # fmt: skip
+    assert f"image: ghcr.io/acme/models:v1.0.0@{digest} # mlops:image" in pinned
+    assert 'app.kubernetes.io/version: "v1.0.0" # mlops:version' in pinned
+    parent = run(["git", "--git-dir", origin, "rev-parse", "mlops/deploy-prod^"], act_repo)
+    assert parent.stdout.strip() == head
+    (create,) = [c for c in promote.calls("gh") if c["argv"][:2] == ["pr", "create"]]
+    argv = create["argv"]
+    assert argv[argv.index("--head") + 1] == "mlops/deploy-prod"
+    assert argv[argv.index("--base") + 1] == "main"
+    assert argv[argv.index("--title") + 1] == "Deploy model v1.0.0 to prod"
+    assert create["tokens"]["GH_TOKEN"]
+    assert "ghcr.io/acme/models:v1.0.0" in (promote.record / "pulls/0.md").read_text()
 
 
 def test_every_workflow_that_act_runs_uses_only_stubbed_actions() -> None:

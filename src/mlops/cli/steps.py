@@ -63,8 +63,20 @@ def bundle(args: argparse.Namespace) -> str:
 
     from mlops.serve.bundle import bundle
 
+    from mlops.adapters import github
+    from mlops.ci.deploy import image_name
+
+    from mlops.adapters import git
+
+    # another job of the run may have just pushed the version's tag
+    git.fetch_tags(".", os.environ.get("GITHUB_TOKEN", "").strip())
     paths = load_paths(args.params)
     meta = bundle(paths, os.environ.get("VERSION", ""))
+    repository = os.environ.get("GITHUB_REPOSITORY", "").strip()
+    if repository:  # in a workflow: the image's name and tag, for the build steps
+        name = image_name(repository)
+        github.set_output("name", name, os.environ)
+        github.set_output("image", f"{name}:{meta['version']}", os.environ)
     return f"bundle: {paths.bundle} holds model {meta['version']} (md5 {meta['model_md5'][:8]})"
 
 

@@ -38,7 +38,8 @@ def bundle(paths: Paths, version: str, root: Path | str = ".") -> dict[str, Any]
         if commit != head:
             raise ModelError(
                 f"{versions.ARTIFACT}@{version} is commit {commit[:7]}, but {str(head)[:7]} "
-                "is checked out: check out the version's commit first"
+                "is checked out: check out the version's tag first (in Actions: run the "
+                "workflow from that tag)"
             )
     model = root / paths.model
     if not model.is_file():
