@@ -386,10 +386,15 @@ def test_rollback_workflow_puts_an_earlier_version_back_in_prod(
 
     event = event_file("workflow_dispatch_rollback.json", tmp_path / "ok.json", VERSION=first)
     rolled = act(repo, "workflow_dispatch", "rollback.yml", event, tmp_path / "ok")
-    assert rolled.jobs == {"rollback": "succeeded"}, explain(rolled)
+    assert rolled.jobs == {"rollback": "succeeded", "pin": "succeeded"}, explain(rolled)
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(bare), str(clone)], tmp_path)
     shown = json.loads(run(["gto", "show", "--json"], clone).stdout)
     assert shown["model"]["stage"]["prod"] == first
     assert registry.in_stage("prod", clone) == [first]
+    # deploy.yml (issue 9): deploy/ pinned to the rolled-back version, in a pull request
+    pinned = git(clone, "show", "origin/mlops/deploy-prod:deploy/kubernetes/deployment.yaml")
+    assert f"image: ghcr.io/acme/models:{first} # mlops:image" in pinned
+    (create,) = [c for c in rolled.calls("gh") if c["argv"][:2] == ["pr", "create"]]
+    assert create["argv"][create["argv"].index("--title") + 1] == f"Deploy model {first} to prod"
     print(f"act rollback.yml: {rolled.seconds:.0f} s")

@@ -74,10 +74,10 @@ def deploy_pin(env: Mapping[str, str] | None = None, repo: str = ".") -> str:
     version = need(env, "VERSION")
     if not re.fullmatch(versions.SEMVER, version):
         raise WorkflowError(f"VERSION {version!r} is not of the form v1.2.3")
+    token = env.get("GITHUB_TOKEN", "").strip()
+    git.fetch_tags(repo, token)  # the prod job of this run has just pushed its tag
     if version not in versions.in_stage(versions.PROD_STAGE, repo):
         raise WorkflowError(f"{versions.ARTIFACT}@{version} is not in prod: nothing to deploy")
-    token = env.get("GITHUB_TOKEN", "").strip()
-    git.fetch_tags(repo, token)
     repository = need(env, "GITHUB_REPOSITORY")
     digest = env.get("DIGEST", "").strip()
     if digest and not DIGEST.match(digest):
