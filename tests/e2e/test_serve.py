@@ -60,8 +60,10 @@ def test_the_whole_test_split_over_http_gives_the_evaluated_probabilities(
     recomputed = rounded(quality(y, got, 0.5))
     assert {k: metrics[k] for k in recomputed} == recomputed
     assert scraped(client, "mlops_rows_scored_total") >= len(test)
-    logged = read_log(served.predictions)
-    assert len(logged) >= len(test)
+    deadline = time.monotonic() + 30  # the server writes its log after answering
+    while len(logged := read_log(served.predictions)) < len(test):
+        assert time.monotonic() < deadline, f"{len(logged)} rows logged"
+        time.sleep(0.2)
     assert {row["model_version"] for row in logged} == {"workspace"}
 
 

@@ -61,12 +61,9 @@ def rollback(_: argparse.Namespace) -> str:
 def bundle(args: argparse.Namespace) -> str:
     import os
 
-    from mlops.serve.bundle import bundle
-
-    from mlops.adapters import github
+    from mlops.adapters import git, github
     from mlops.ci.deploy import image_name
-
-    from mlops.adapters import git
+    from mlops.serve.bundle import bundle
 
     # another job of the run may have just pushed the version's tag
     git.fetch_tags(".", os.environ.get("GITHUB_TOKEN", "").strip())

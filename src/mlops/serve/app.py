@@ -114,8 +114,9 @@ class Service:
             return
         self.loaded, self.schema = loaded, schema
         self.predlog = PredictionLog(
-            self.params.paths.predictions, serve.log_max_bytes, serve.log_backups, serve.log_inputs
-        )
+            self.params.paths.predictions, serve.log_max_bytes, serve.log_backups,
+            serve.log_inputs, on_error=self._log_failed,
+        )  # fmt: skip
         info = loaded.info
         self.metrics.features(schema.names)
         self.metrics.model_info.labels(
@@ -127,6 +128,15 @@ class Service:
         log.info(
             "model ready: %s (%s), %d input columns", info.version, info.source, len(schema.names)
         )
+
+    def _log_failed(self, reason: str) -> None:
+        self.metrics.log_errors.inc()
+        log.error("prediction log: %s", reason)
+
+    def stop(self) -> None:
+        """Write what the prediction log still holds (at shutdown, after the drain)."""
+        if self.predlog is not None:
+            self.predlog.close()
 
     # --- scoring ----------------------------------------------------------------------
 
@@ -166,22 +176,14 @@ class Service:
         assert self.loaded is not None
         assert self.schema is not None
         assert self.predlog is not None
-        frame = self.schema.frame(records)
+        frame, stats = self.schema.scored_frame(records)
         proba = predict(self.loaded.model, frame)
         labels = (proba >= self.params.evaluate.threshold).astype(int)
-        unseen = {
-            c.name: int((~frame[c.name].isin(c.categories) & frame[c.name].notna()).sum())
-            for c in self.schema.columns
-            if c.kind == KIND_CATEGORY and c.categories
-        }
-        self.metrics.scored(frame, proba, labels, unseen)
+        self.metrics.scored(proba, labels, stats)
         scores, flags = proba.tolist(), labels.tolist()
         version = self.loaded.info.version
-        try:
-            self.predlog.append(self.predlog.lines(request_id, version, scores, flags, records))
-        except OSError as exc:  # the monitor loses rows; the caller still gets its answer
-            self.metrics.log_errors.inc()
-            log.error("prediction log: %s", exc)
+        # written by the log's own thread, after the answer: the caller does not wait on it
+        self.predlog.submit(request_id, version, scores, flags, records)
         return {
             "request_id": request_id,
             "model_version": version,
@@ -292,6 +294,7 @@ def create_app(params: Params, load: Callable[[], Loaded]) -> Guard:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(service.start)
         yield
+        await run_in_threadpool(service.stop)
 
     app = FastAPI(
         title="mlops model service",

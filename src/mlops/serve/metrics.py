@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from mlops.serve.schema import RowStats
 
 # Seconds; single rows take ~5 ms here, batches of 1,000 ~100 ms.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -55,7 +56,9 @@ class ServeMetrics:
         )  # fmt: skip
         self.ready = Gauge("mlops_model_ready", "1 when the model answered its warm-up", registry=r)
         self.log_errors = Counter(
-            "mlops_prediction_log_errors", "Failed writes to the prediction log", registry=r
+            "mlops_prediction_log_errors",
+            "Requests whose rows the prediction log lost (write failed, or its queue was full)",
+            registry=r,
         )
 
     def features(self, columns: Sequence[str]) -> None:
@@ -64,24 +67,16 @@ class ServeMetrics:
             self.missing.labels(feature=name)
             self.unseen.labels(feature=name)
 
-    def scored(
-        self,
-        frame: pd.DataFrame,
-        scores: np.ndarray,
-        labels: np.ndarray,
-        unseen: dict[str, int],
-    ) -> None:
+    def scored(self, scores: np.ndarray, labels: np.ndarray, stats: RowStats) -> None:
         self.rows.inc(len(scores))
-        # One observation per bucket boundary crossing would be faster, but observe() per
-        # row keeps prometheus-client's own sum and count exact.
         for score in scores.tolist():
             self.scores.observe(score)
         positives = int(labels.sum())
         self.labels.labels(label="1").inc(positives)
         self.labels.labels(label="0").inc(len(labels) - positives)
-        for name, count in frame.isna().sum().items():
+        for name, count in stats.missing.items():
             if count:
-                self.missing.labels(feature=str(name)).inc(int(count))
-        for name, count in unseen.items():
+                self.missing.labels(feature=name).inc(count)
+        for name, count in stats.unseen.items():
             if count:
                 self.unseen.labels(feature=name).inc(count)

@@ -15,8 +15,9 @@ sees whole requests, except possibly an incomplete last line while the server wr
 from __future__ import annotations
 
 import json
+import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,15 +33,33 @@ def rfc3339(moment: datetime) -> str:
     )
 
 
-class PredictionLog:
-    """Appends scored rows; rotates by size; safe to call from several threads."""
+QUEUE_REQUESTS = 1000  # requests waiting to be written; beyond, rows are dropped (counted)
 
-    def __init__(self, folder: Path | str, max_bytes: int, backups: int, log_inputs: bool) -> None:
+
+class PredictionLog:
+    """Appends scored rows; rotates by size; safe to call from several threads.
+
+    `submit` hands a request's rows to the log's own thread, which formats and writes
+    them: the caller's answer does not wait on the disk (formatting 1,000 rows costs about
+    as much as a fifth of scoring them). `close` writes what is queued, then stops.
+    """
+
+    def __init__(
+        self,
+        folder: Path | str,
+        max_bytes: int,
+        backups: int,
+        log_inputs: bool,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
         self.folder = Path(folder)
         self.max_bytes = max_bytes
         self.backups = backups
         self.log_inputs = log_inputs
+        self.on_error = on_error or (lambda _: None)
         self._lock = threading.Lock()
+        self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(QUEUE_REQUESTS)
+        self._writer: threading.Thread | None = None
         self._encode = json.JSONEncoder(
             ensure_ascii=False, separators=(", ", ": "), allow_nan=False, check_circular=False
         ).encode
@@ -70,6 +89,47 @@ class PredictionLog:
             f'{head}, "score": {score!r}, "label": {label}}}\n'
             for score, label in zip(scores, labels, strict=True)
         )
+
+    def submit(
+        self,
+        request_id: str,
+        version: str,
+        scores: Sequence[float],
+        labels: Sequence[int],
+        inputs: Sequence[dict[str, Any]],
+    ) -> None:
+        """Queue a request's rows for the writer thread (started on first use)."""
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_queued, daemon=True,
+                                            name="prediction-log")  # fmt: skip
+            self._writer.start()
+        try:
+            self._queue.put_nowait((request_id, version, scores, labels, inputs, datetime.now(UTC)))
+        except queue.Full:
+            self.on_error(f"queue full ({QUEUE_REQUESTS} requests): {len(scores)} rows dropped")
+
+    def flush(self) -> None:
+        """Wait until everything submitted so far is written."""
+        self._queue.join()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+
+    def _write_queued(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                request_id, version, scores, labels, inputs, when = item
+                self.append(self.lines(request_id, version, scores, labels, inputs, when))
+            except (OSError, ValueError, TypeError) as exc:
+                self.on_error(str(exc))
+            finally:
+                self._queue.task_done()
 
     def append(self, text: str) -> None:
         data = text.encode("utf-8")

@@ -38,6 +38,10 @@ class Column:
     maximum: float | None = None
     categories: tuple[str, ...] = ()
 
+    @property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(self.categories)
+
 
 def _kind(name: str, column: pa.Column) -> str:
     dtype = str(column.dtype).lower()
@@ -118,23 +122,43 @@ class RequestSchema:
         }
 
     def frame(self, records: list[dict[str, Any]]) -> pd.DataFrame:
+        """Records -> the DataFrame the model scores (see `scored_frame`)."""
+        return self.scored_frame(records)[0]
+
+    def scored_frame(self, records: list[dict[str, Any]]) -> tuple[pd.DataFrame, RowStats]:
         """Records -> the DataFrame the model scores, typed as evaluation reads the test split
         (pandas' read_csv): integers int64 (float64 with NaN when any is missing), numbers
-        float64, categories object with NaN for a missing value."""
+        float64, categories object with NaN for a missing value. With it, per column, how
+        many values were missing and how many categories the schema does not list (one pass
+        over the values: these feed /metrics on every request)."""
         data: dict[str, Any] = {}
+        missing: dict[str, int] = {}
+        unseen: dict[str, int] = {}
         for column in self.columns:
             values = [r[column.name] for r in records]
+            missing[column.name] = values.count(None)
             if column.kind == KIND_CATEGORY:
+                if column.categories:
+                    known = column.allowed
+                    unseen[column.name] = sum(1 for v in values if v is not None and v not in known)
                 data[column.name] = np.array(
                     [math.nan if v is None else v for v in values], dtype=object
                 )
-            elif column.kind == KIND_INTEGER and None not in values:
+            elif column.kind == KIND_INTEGER and not missing[column.name]:
                 data[column.name] = np.array(values, dtype=np.int64)
             else:
                 data[column.name] = np.array(
                     [math.nan if v is None else v for v in values], dtype=np.float64
                 )
-        return pd.DataFrame(data, columns=self.names)
+        return pd.DataFrame(data, columns=self.names), RowStats(missing, unseen)
+
+
+@dataclass(frozen=True)
+class RowStats:
+    """Per column: values missing, and categories the data schema does not list."""
+
+    missing: dict[str, int]
+    unseen: dict[str, int]
 
 
 def request_schema(

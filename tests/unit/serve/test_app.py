@@ -80,6 +80,7 @@ def test_metrics_and_the_prediction_log_count_what_was_scored(client, splits, se
     assert metric(client, "mlops_model_info", version="v9.9.9") == 1
     assert metric(client, "mlops_model_ready") == 1
     assert metric(client, "mlops_request_duration_seconds_count", route="/predict") == 2
+    service_of(client).predlog.flush()
     logged = read_log(serve_params.paths.predictions)
     assert len(logged) == 20
     assert logged[0]["inputs"]["native_country"] == "Atlantis"

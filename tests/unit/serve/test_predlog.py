@@ -56,3 +56,21 @@ def test_a_reader_ignores_an_incomplete_last_line(tmp_path) -> None:
 
 def test_rfc3339_is_utc_with_milliseconds() -> None:
     assert rfc3339(datetime(2026, 1, 2, 3, 4, 5, 999999, tzinfo=UTC)) == "2026-01-02T03:04:05.999Z"
+
+
+def test_submitted_rows_are_written_by_the_log_thread_and_failures_reported(tmp_path) -> None:
+    errors: list[str] = []
+    log = PredictionLog(tmp_path / "log", 10_000, 1, log_inputs=True, on_error=errors.append)
+    for i in range(5):
+        log.submit(f"r{i}", "v1.0.0", [0.5, 0.25], [1, 0], [{"a": i}, {"a": -i}])
+    log.close()  # writes what is queued first
+    assert [row["request_id"] for row in read_log(tmp_path / "log")] == [
+        f"r{i}" for i in range(5) for _ in (0, 1)
+    ]
+    blocked = PredictionLog(tmp_path / "file", 10_000, 1, log_inputs=True, on_error=errors.append)
+    (tmp_path / "file").write_text("a file where the folder should be")
+    blocked.submit("r", "v1.0.0", [0.5], [1], [{"a": 1}])
+    blocked.flush()
+    blocked.close()
+    assert len(errors) == 1
+    assert "exists" in errors[0] or "directory" in errors[0].lower()
