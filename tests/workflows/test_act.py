@@ -317,7 +317,9 @@ def check_serving_jobs(promote: ActRun, act_repo: Path, head: str) -> None:
     assert login["argv"][0] == "ghcr.io"
     assert login["argv"][1]  # github.actor
     assert login["password"] is True  # github.token
-    pushed = [json.loads(line) for line in (promote.record / "pushed.jsonl").read_text().splitlines()]
+    pushed = [
+        json.loads(line) for line in (promote.record / "pushed.jsonl").read_text().splitlines()
+    ]
     assert [p["tags"] for p in pushed] == [["ghcr.io/acme/models:v1.0.0"]]
     assert pushed[0]["build_args"] == ["MODEL_VERSION=v1.0.0"]
     digest = pushed[0]["digest"]
@@ -330,8 +332,8 @@ def check_serving_jobs(promote: ActRun, act_repo: Path, head: str) -> None:
     assert log.index("canary: PASS") < log.index("assign: model@v1.0.0 -> prod")
     # the GitOps pull request: branch pushed to origin, manifest pinned to tag + digest
     origin = git(act_repo, "remote", "get-url", "origin")
-    pinned = run(["git", "--git-dir", origin, "show",
-                  "mlops/deploy-prod:deploy/kubernetes/deployment.yaml"], act_repo).stdout  # fmt: skip
+    shown = "mlops/deploy-prod:deploy/kubernetes/deployment.yaml"
+    pinned = run(["git", "--git-dir", origin, "show", shown], act_repo).stdout
     assert f"image: ghcr.io/acme/models:v1.0.0@{digest} # mlops:image" in pinned
     assert 'app.kubernetes.io/version: "v1.0.0" # mlops:version' in pinned
     parent = run(["git", "--git-dir", origin, "rev-parse", "mlops/deploy-prod^"], act_repo)
