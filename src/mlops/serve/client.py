@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +40,13 @@ class Client:
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
-            self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            conn.connect()
+            # As urllib3 (requests) does: without it, the last segment of a large body waits
+            # for the server's delayed ACK (~40 ms per 1,000-row request, measured here).
+            assert conn.sock is not None
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._conn = conn
         return self._conn
 
     def close(self) -> None:
