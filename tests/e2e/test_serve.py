@@ -246,3 +246,30 @@ def test_sigterm_drains_requests_in_flight(pipeline_repo: Path, tmp_path: Path) 
     finally:
         server.stop()
     assert "Shutting down" in server.text()
+
+
+def test_a_registered_version_is_served_from_the_dvc_cache(
+    pipeline_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MODEL=prod / model@v1.0.0: the version's model obtained as the review obtains a
+    champion (here: from the DVC cache by the md5 its dvc.lock records), never pickle."""
+    from mlops.core.config import load_params
+    from mlops.registry import versions
+    from mlops.review.store import md5_of
+    from mlops.serve.model import load
+    from support.repos import GIT_IDENTITY
+
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    version, _ = versions.register(pipeline_copy)
+    versions.assign("prod", version, pipeline_copy)
+    params = load_params(pipeline_copy / "params.yaml")
+    for spec in ("prod", f"model@{version}"):
+        loaded = load(spec, params, pipeline_copy)
+        assert loaded.info.version == version
+        assert loaded.info.source == f"model@{version} from the DVC cache"
+        assert loaded.info.model_md5 == md5_of(pipeline_copy / "models/model.skops")
+        assert loaded.info.metrics == read_json(pipeline_copy / "reports/metrics.json")
+        test = read_split(pipeline_copy / "build/test.csv").head(100)
+        workspace = load_model(pipeline_copy / "models/model.skops")
+        assert np.array_equal(predict(loaded.model, test), predict(workspace, test))
