@@ -11,7 +11,7 @@ from mlops.core.files import read_json
 from mlops.registry import versions
 from mlops.serve.bundle import bundle
 from mlops.serve.model import ModelError, load, load_bundle, registered_version
-from support.repos import git
+from support.repos import GIT_IDENTITY, git
 
 
 @pytest.fixture
@@ -20,8 +20,7 @@ def repo(tmp_path: Path, fitted, params, monkeypatch) -> Path:
     from mlops.review.store import md5_of
     from mlops.train.model_io import save_model
 
-    for key, value in {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-                       "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}.items():  # fmt: skip
+    for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
     root = tmp_path / "repo"
     root.mkdir()
@@ -64,7 +63,7 @@ def test_a_bundle_holds_only_the_locked_model_of_the_checked_out_version(repo, p
     with pytest.raises(ModelError, match="not of the form"):
         bundle(params.paths, "latest", repo)
     (repo / params.paths.model).write_bytes(b"another model")
-    with pytest.raises(ModelError, match="is not the one dvc.lock records"):
+    with pytest.raises(ModelError, match=r"is not the one dvc\.lock records"):
         bundle(params.paths, "", repo)
 
 
@@ -77,7 +76,7 @@ def test_model_specs_name_a_registered_version_or_prod(repo, params) -> None:
     assert registered_version("prod", repo) == (version, commit)
     assert registered_version(f"model@{version}", repo) == (version, commit)
     assert registered_version(version, repo) == (version, commit)
-    with pytest.raises(ModelError, match="model@v3.0.0 is not registered"):
+    with pytest.raises(ModelError, match=r"model@v3\.0\.0 is not registered"):
         registered_version("v3.0.0", repo)
     with pytest.raises(ModelError, match="a bundle folder"):
         load("model@latest", params, repo)
