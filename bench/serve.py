@@ -26,9 +26,9 @@ import numpy as np
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # as the service runs (threads: 1)
 
-from mlops.data.prepare import read_split  # noqa: E402
-from mlops.serve.client import Client, records  # noqa: E402
-from mlops.train.model_io import load_model  # noqa: E402
+from mlops.data.prepare import read_split
+from mlops.serve.client import Client, records
+from mlops.train.model_io import load_model
 
 SCENARIOS = [("single row", 1, 300), ("batch of 100", 100, 60), ("batch of 1,000", 1000, 25)]
 CONCURRENT_CLIENTS, CONCURRENT_REQUESTS = 4, 100
@@ -70,13 +70,13 @@ def main() -> None:
         ready = client.wait_ready(120)
         assert ready.status == 200, log.read_text()
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}; server pid {server.pid} on 127.0.0.1:{port}")  # fmt: skip
+              f"{platform.python_version()}; server pid {server.pid} port {port}")  # fmt: skip
         header = (f"{'scenario':<16}{'HTTP p50':>10}{'p99':>9}{'rows/s':>10}"
                   f"{'in-proc p50':>13}{'p99':>9}{'rows/s':>10}{'p50 ratio':>11}")  # fmt: skip
         print(header + "\n" + "-" * len(header))
         for name, size, count in SCENARIOS:
-            batches = [rows[(i * size) % len(rows):][:size] for i in range(count)]
-            frames = [test[columns].iloc[(i * size) % len(rows):][:size] for i in range(count)]
+            batches = [rows[(i * size) % len(rows) :][:size] for i in range(count)]
+            frames = [test[columns].iloc[(i * size) % len(rows) :][:size] for i in range(count)]
             for batch in batches[:3]:  # warm up both paths
                 client.predict(batch if size > 1 else batch[0])
             http, local = [], []
@@ -88,8 +88,9 @@ def main() -> None:
                 model.predict_proba(frame)
                 local.append(time.perf_counter() - start_)
             (h50, h99), (l50, l99) = percentiles(http), percentiles(local)
-            print(f"{name:<16}{h50:>8.1f}ms{h99:>7.1f}ms{size * 1000 / h50:>10.0f}"
-                  f"{l50:>11.1f}ms{l99:>7.1f}ms{size * 1000 / l50:>10.0f}{h50 / l50:>10.2f}x")  # fmt: skip
+            served = f"{h50:>8.1f}ms{h99:>7.1f}ms{size * 1000 / h50:>10.0f}"
+            local_ = f"{l50:>11.1f}ms{l99:>7.1f}ms{size * 1000 / l50:>10.0f}"
+            print(f"{name:<16}{served}{local_}{h50 / l50:>10.2f}x")
         concurrent(port, rows)
     finally:
         client.close()
