@@ -7,11 +7,13 @@ canary uses too); GitHub's runners use docker. The image is built once per sessi
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from mlops.core.config import load_params
 from mlops.core.files import read_json
@@ -37,10 +39,19 @@ def test_the_dockerfile_is_hadolint_clean() -> None:
 
 
 @pytest.fixture(scope="session")
-def image(pipeline_repo: Path) -> str:
+def image(pipeline_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Built once per session: the first xdist worker builds, the others wait and reuse it
+    (every worker bundles its own copy of the repository, which the canary reads)."""
     need_tools()
     run(["mlops", "bundle"], pipeline_repo)  # VERSION unset: the workspace model
-    return build_image(pipeline_repo, TAG)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    with FileLock(str(root / "image.lock")):
+        if not (root / "image.built").exists():
+            build_image(pipeline_repo, TAG)
+            (root / "image.built").touch()
+    return TAG
 
 
 def test_the_image_runs_as_non_root_with_a_healthcheck_and_the_version(image: str, pipeline_repo):
@@ -57,24 +68,29 @@ def test_the_image_runs_as_non_root_with_a_healthcheck_and_the_version(image: st
     assert meta["model_md5"] == md5_of(pipeline_repo / "models/model.skops")
 
 
-def test_the_container_serves_the_holdout_as_evaluated(
+def test_the_container_serves_the_holdout_as_evaluated_and_the_canary_judges_it(
     image: str, pipeline_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The canary, as promote runs it, against this image: the whole test split over HTTP
-    must equal the in-process scores bit for bit. Latency is a measurement on a shared
-    machine, so its ceiling is lifted here (tests/unit/serve/test_canary.py checks the rule)."""
-    from mlops.serve.canary import canary_from_env
+    equals the in-process scores bit for bit. Its latency ceiling is set to 0.001 ms here,
+    which no HTTP request meets, so the same run also shows a failing canary failing (the
+    passing one runs under act in test_act.py's promote)."""
+    from mlops.serve.canary import CanaryError, canary_from_env
 
     monkeypatch.chdir(pipeline_repo)
     params = load_params("params.yaml")
-    canary = params.serve.canary.model_copy(update={"max_latency_ms_p99": 60_000.0,
+    canary = params.serve.canary.model_copy(update={"max_latency_ms_p99": 0.001,
                                                     "latency_requests": 20})  # fmt: skip
     params = params.model_copy(update={"serve": params.serve.model_copy(update={"canary": canary})})
-    line = canary_from_env(
-        params, {"IMAGE": image, "CONTAINER_ENGINE": "buildah", "VERSION": "workspace"}
-    )
-    assert line.startswith("canary: PASS workspace: 9699 holdout rows over HTTP")
-    assert "max |served - offline| 0 (0 rows differ)" in line
+    with pytest.raises(CanaryError) as failed:
+        canary_from_env(
+            params, {"IMAGE": image, "CONTAINER_ENGINE": "buildah", "VERSION": "workspace"}
+        )
+    line = str(failed.value)
+    assert line.startswith("canary: FAIL workspace: 9699 holdout rows over HTTP"), line
+    assert "max |served - offline| 0 (0 rows differ)" in line  # the answers: bit for bit
+    assert "-- p99 latency" in line
+    assert "> 0.001 ms" in line  # the only reason it failed
 
 
 def test_the_version_file_is_baked_in(image: str) -> None:

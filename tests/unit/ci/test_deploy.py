@@ -93,3 +93,22 @@ def test_pin_refuses_a_manifest_without_the_marks() -> None:
         pin("kind: Deployment\nimage: x\n", "ghcr.io/a/b:v1.0.0", "v1.0.0")
     with pytest.raises(WorkflowError, match="not owner/name"):
         image_name("not a repo")
+
+
+def test_deploy_pin_refuses_a_version_that_is_not_in_prod(tmp_path: Path, monkeypatch) -> None:
+    from mlops.ci.deploy import deploy_pin
+    from mlops.registry import versions
+    from support.repos import GIT_IDENTITY, make_clone
+
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    repo = make_clone(tmp_path / "repo")
+    version, _ = versions.register(repo)
+    env = {"VERSION": version, "GITHUB_REPOSITORY": "acme/models"}
+    with pytest.raises(WorkflowError, match="is not in prod: nothing to deploy"):
+        deploy_pin(env, str(repo))
+    with pytest.raises(WorkflowError, match="not of the form"):
+        deploy_pin({**env, "VERSION": "v1; rm -rf /"}, str(repo))
+    versions.assign("prod", version, repo)
+    with pytest.raises(WorkflowError, match="DIGEST"):
+        deploy_pin({**env, "DIGEST": "latest"}, str(repo))
