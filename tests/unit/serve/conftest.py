@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from mlops.serve.app import Guard, create_app
+from mlops.serve.app import create_app
 from mlops.serve.model import Loaded, ModelInfo
 
 
@@ -47,9 +47,3 @@ def make_client(serve_params) -> Iterator[Callable[..., TestClient]]:
 @pytest.fixture
 def client(make_client, loaded) -> TestClient:
     return make_client(lambda: loaded)
-
-
-def service_of(client: TestClient):
-    app = client.app
-    assert isinstance(app, Guard)
-    return app.service
