@@ -166,7 +166,7 @@ def test_schemathesis_finds_no_server_error(served: Server, tmp_path: Path) -> N
             str(Path(sys.executable).parent / "schemathesis"), "run", f"{served.url}/openapi.json",
             "--checks", "not_a_server_error,status_code_conformance,response_schema_conformance,"
             "negative_data_rejection,positive_data_acceptance,content_type_conformance",
-            "--max-examples", "40", "--seed", "1", "--phases", "examples,coverage,fuzzing",
+            "--max-examples", "20", "--seed", "1", "--phases", "examples,coverage,fuzzing",
             "--request-timeout", "30", "--suppress-health-check", "all",
         ],
         capture_output=True, text=True, check=False, timeout=300, cwd=tmp_path,

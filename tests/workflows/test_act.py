@@ -139,6 +139,7 @@ def act_repo(pipeline_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     # that a busy CI host cannot break (the gate's own tests cover that rule).
     set_param(repo, r"^(\s+max_latency_ms_p95:) [0-9.]+", r"\1 100000.0")
     set_param(repo, r"^(\s+max_latency_ms_p99:) [0-9.]+", r"\1 100000.0")  # the canary's
+    set_param(repo, r"^(\s+latency_requests:) [0-9]+", r"\1 20")  # fewer timed requests
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", "pipeline outputs")
     bare = base / "origin.git"
