@@ -19,7 +19,8 @@ export UV_COMPILE_BYTECODE := 1
 endif
 RUN := $(UV) run --locked --no-sync
 
-.PHONY: help install data run repro test test-fast lint typecheck bench clean report gate monitor
+.PHONY: help install data run repro test test-fast lint typecheck bench clean report gate \
+  monitor serve image bench-serve
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -80,6 +81,26 @@ monitor: ## drift, decay and staleness of CURRENT vs prod: reports/monitor.json 
 
 bench: install ## print pipeline timings and peak memory (not part of the tests)
 	$(RUN) python bench/pipeline.py
+
+# Serving (README "Serving"). MODEL: workspace (default), prod, model@v1.2.0, or a folder
+# written by `mlops bundle`. HOST and PORT default to `serve:` in params.yaml
+# (127.0.0.1:8000). VERSION: the registered version an image is built for (checked out).
+MODEL ?= workspace
+HOST ?=
+PORT ?=
+VERSION ?=
+CONTAINER_ENGINE ?= docker
+IMAGE ?= mlops-model:$(or $(VERSION),workspace)
+
+serve: install ## serve MODEL over HTTP on HOST:PORT: /predict /health /ready /metadata /metrics
+	$(RUN) mlops serve --model "$(MODEL)" $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+
+image: install ## container image of the workspace model as IMAGE (VERSION=v1.2.0 when checked out)
+	VERSION="$(VERSION)" $(RUN) mlops bundle
+	$(CONTAINER_ENGINE) build --build-arg MODEL_VERSION=$(or $(VERSION),workspace) -t $(IMAGE) .
+
+bench-serve: install ## serving latency/throughput over HTTP vs in-process predict_proba (not a test)
+	$(RUN) python bench/serve.py
 
 clean: ## remove build outputs (data/ and the DVC cache are kept)
 	rm -rf build .pytest_cache .ruff_cache .coverage bench/.work

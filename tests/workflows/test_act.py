@@ -199,6 +199,8 @@ def build_act_repo(folder: Path, pipeline_repo: Path) -> None:
     # These tests are about the workflows, not this machine's speed: a latency ceiling
     # that a busy CI host cannot break (the gate's own tests cover that rule).
     set_param(repo, r"^(\s+max_latency_ms_p95:) [0-9.]+", r"\1 100000.0")
+    set_param(repo, r"^(\s+max_latency_ms_p99:) [0-9.]+", r"\1 100000.0")  # the canary's
+    set_param(repo, r"^(\s+latency_requests:) [0-9]+", r"\1 20")  # fewer timed requests
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", "pipeline outputs")
     bare = base / "origin.git"
@@ -470,10 +472,10 @@ def test_promote_registers_assigns_prod_pushes_tags_and_releases(
     event = event_file(
         "push_main.json", tmp_path / "push.json", BEFORE_SHA="0" * 40, AFTER_SHA=head
     )
-    promote = act(act_repo, "push", "promote.yml", event, tmp_path / "record")
+    promote = act(act_repo, "push", "promote.yml", event, tmp_path / "record", **image_env())
     assert promote.returncode == 0, explain(promote)
     assert set(promote.jobs.values()) == {"succeeded"}
-    assert len(promote.jobs) == 4, promote.jobs
+    assert len(promote.jobs) == 6, promote.jobs  # gate register image prod deploy release
     assert "retrain: models/model.skops trained from source" in promote.log
 
     # the tags reached the remote, and gto reads them from a fresh clone
@@ -490,7 +492,7 @@ def test_promote_registers_assigns_prod_pushes_tags_and_releases(
     assert shown["model"]["stage"] == {"staging": "v1.0.0", "prod": "v1.0.0"}
 
     # the release: created for the registration tag, with the model, metrics and card
-    (create,) = promote.calls("gh")
+    (create,) = [c for c in promote.calls("gh") if c["argv"][0] == "release"]
     assert create["argv"][:3] == ["release", "create", "model@v1.0.0"]
     assert create["tokens"]["GH_TOKEN"]
     assets = {p.name for p in (promote.record / "releases/model@v1.0.0").iterdir()}
@@ -503,6 +505,7 @@ def test_promote_registers_assigns_prod_pushes_tags_and_releases(
     card = (released / "model-card.md").read_text()
     assert "# Model card: model v1.0.0" in card
     assert f"| roc_auc | {metrics['roc_auc']:.4f} |" in card
+    check_serving_jobs(promote, act_repo, head)
     print(f"act promote.yml: {promote.seconds:.0f} s")
 
 
@@ -526,6 +529,55 @@ def test_promote_refuses_a_model_its_commit_does_not_train(act_repo: Path, tmp_p
     assert git(act_repo, "ls-remote", "--tags", "origin") == tags_before  # no new tag
     assert promote.calls("gh") == []  # no release
     print(f"act promote.yml (refused): {promote.seconds:.0f} s")
+
+
+def image_env() -> dict[str, str]:
+    """What the image job needs here: this machine's bases for the build-push stub (a
+    real podman build), and buildah to run the image for the canary."""
+    from support.container import base_image, need_tools, uv_image
+
+    need_tools()
+    return {"STUB_BASE_IMAGE": base_image(), "STUB_UV_IMAGE": uv_image(),
+            "CONTAINER_ENGINE": "buildah"}  # fmt: skip
+
+
+def check_serving_jobs(promote: ActRun, act_repo: Path, head: str) -> None:
+    """issue 9's jobs of promote: the image passed its canary before prod, was pushed to
+    GHCR with the version tag and attested; deploy/ is pinned to it in a pull request."""
+    assert re.search(r"canary: PASS v1\.0\.0: \d+ holdout rows over HTTP", promote.log)
+    assert "(0 rows differ)" in promote.log
+    (login,) = promote.calls("login")
+    assert login["argv"][0] == "ghcr.io"
+    assert login["argv"][1]  # github.actor
+    assert login["password"] is True  # github.token
+    pushed = [
+        json.loads(line) for line in (promote.record / "pushed.jsonl").read_text().splitlines()
+    ]
+    assert [p["tags"] for p in pushed] == [["ghcr.io/acme/models:v1.0.0"]]
+    assert pushed[0]["build_args"] == ["MODEL_VERSION=v1.0.0"]
+    digest = pushed[0]["digest"]
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest)
+    (attest,) = promote.calls("attest")
+    assert attest["argv"] == ["ghcr.io/acme/models", digest]
+    assert attest["push_to_registry"] is True
+    # the order: the canary and push happened before the prod tag (prod needs image)
+    log = promote.log
+    assert log.index("canary: PASS") < log.index("assign: model@v1.0.0 -> prod")
+    # the GitOps pull request: branch pushed to origin, manifest pinned to tag + digest
+    origin = git(act_repo, "remote", "get-url", "origin")
+    shown = "mlops/deploy-prod:deploy/kubernetes/deployment.yaml"
+    pinned = run(["git", "--git-dir", origin, "show", shown], act_repo).stdout
+    assert f"image: ghcr.io/acme/models:v1.0.0@{digest} # mlops:image" in pinned
+    assert 'app.kubernetes.io/version: "v1.0.0" # mlops:version' in pinned
+    parent = run(["git", "--git-dir", origin, "rev-parse", "mlops/deploy-prod^"], act_repo)
+    assert parent.stdout.strip() == head
+    post = ["api", "--method", "POST", "repos/acme/models/pulls"]
+    (create,) = [c for c in promote.calls("gh") if c["argv"][:4] == post]
+    assert create["tokens"]["GH_TOKEN"]
+    sent = json.loads((promote.record / "pulls/POST-1.json").read_text())
+    assert (sent["head"], sent["base"]) == ("mlops/deploy-prod", "main")
+    assert sent["title"] == "Deploy model v1.0.0 to prod"
+    assert "ghcr.io/acme/models:v1.0.0" in sent["body"]
 
 
 def test_every_workflow_that_act_runs_uses_only_stubbed_actions() -> None:
@@ -576,10 +628,15 @@ def test_rollback_workflow_puts_an_earlier_version_back_in_prod(
 
     event = event_file("workflow_dispatch_rollback.json", tmp_path / "ok.json", VERSION=first)
     rolled = act(repo, "workflow_dispatch", "rollback.yml", event, tmp_path / "ok")
-    assert rolled.jobs == {"rollback": "succeeded"}, explain(rolled)
+    assert rolled.jobs == {"rollback": "succeeded", "pin": "succeeded"}, explain(rolled)
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(bare), str(clone)], tmp_path)
     shown = json.loads(run(["gto", "show", "--json"], clone).stdout)
     assert shown["model"]["stage"]["prod"] == first
     assert registry.in_stage("prod", clone) == [first]
+    # deploy.yml (issue 9): deploy/ pinned to the rolled-back version, in a pull request
+    pinned = git(clone, "show", "origin/mlops/deploy-prod:deploy/kubernetes/deployment.yaml")
+    assert f"image: ghcr.io/acme/models:{first} # mlops:image" in pinned
+    (create,) = [c for c in rolled.calls("gh") if c["argv"][:2] == ["pr", "create"]]
+    assert create["argv"][create["argv"].index("--title") + 1] == f"Deploy model {first} to prod"
     print(f"act rollback.yml: {rolled.seconds:.0f} s")

@@ -154,7 +154,9 @@ def test_every_pin_is_in_the_verified_table_and_runs_on_node24() -> None:
         assert action in table, f"{workflow}: {action} is not in {PINS_TABLE.name}"
         tag, pinned, runtime = table[action]
         assert (sha, version) == (pinned, tag), f"{workflow}: {line} != {pinned} # {tag}"
-        assert runtime == "node24", f"{workflow}: {action} {tag} runs on {runtime}"
+        # a composite action runs no JavaScript of its own (attest-build-provenance wraps
+        # actions/attest, node24 per the table's note)
+        assert runtime in ("node24", "composite"), f"{workflow}: {action} {tag} runs on {runtime}"
 
 
 def test_every_run_step_calls_a_make_target_or_an_mlops_subcommand() -> None:
@@ -231,6 +233,11 @@ def test_write_tokens_only_where_needed() -> None:
         ("release.yml", "publish"),  # the GitHub release
         ("rollback.yml", "rollback"),
         ("monitor.yml", "monitor"),  # the retraining branch and PR
+        ("image.yml", "image"),  # push the serving image to GHCR, attest it
+        ("deploy.yml", "pin"),  # the GitOps branch and pull request
+        ("promote.yml", "image"),
+        ("promote.yml", "deploy"),
+        ("rollback.yml", "deploy"),
     }
     assert writers[("pr.yml", "report")] == {"contents": "read", "pull-requests": "write"}
     assert writers[("gate.yml", "gate")] == {
@@ -298,6 +305,25 @@ def test_prod_is_behind_the_production_environment() -> None:
     release = promote["jobs"]["release"]
     assert release["uses"] == "./.github/workflows/release.yml"
     assert set(release["needs"]) == {"register", "prod"}
+
+
+def test_the_image_passes_its_canary_before_prod_and_is_attested() -> None:
+    promote = load(GITHUB / "workflows" / "promote.yml")["jobs"]
+    assert "image" in promote["prod"]["needs"]  # a failing canary stops the promotion
+    assert set(promote["deploy"]["needs"]) >= {"prod", "image"}
+    image = load(GITHUB / "workflows" / "image.yml")["jobs"]["image"]
+    assert image["permissions"] == {
+        "contents": "read", "packages": "write", "id-token": "write", "attestations": "write"
+    }  # fmt: skip
+    names = [s.get("run") or s["uses"].split("@")[0] for s in image["steps"]]
+    canary, login = names.index("mlops canary"), names.index("docker/login-action")
+    pushes = [i for i, s in enumerate(image["steps"]) if s.get("with", {}).get("push") is True]
+    attest = names.index("actions/attest-build-provenance")
+    assert canary < login < pushes[0] < attest  # nothing reaches the registry before the canary
+    tags = [s["with"]["tags"] for s in image["steps"] if "tags" in s.get("with", {})]
+    assert tags == ["${{ steps.bundle.outputs.image }}"] * 2  # ghcr.io/<repo>:<version>
+    deploy = load(GITHUB / "workflows" / "deploy.yml")["jobs"]["pin"]
+    assert deploy["permissions"] == {"contents": "write", "pull-requests": "write"}
 
 
 def test_fork_comments_never_run_pr_code() -> None:

@@ -186,6 +186,17 @@ def update_pull(repository: str, number: int, title: str, body: str, token: str)
     return _pull_request("PATCH", endpoint, {"title": title, "body": body}, token)
 
 
+def open_or_update_pull(
+    repository: str, branch: str, base: str, title: str, body: str, token: str
+) -> tuple[str, dict[str, Any]]:
+    """THE pull request from `branch` (a branch the automation owns): the open one is
+    updated, else one is opened; never a second. ("opened" | "updated", GitHub's answer)."""
+    found = open_pulls(repository, branch, token)
+    if found:
+        return "updated", update_pull(repository, int(found[0]["number"]), title, body, token)
+    return "opened", create_pull(repository, branch, base, title, body, token)
+
+
 # --- commit statuses --------------------------------------------------------------------
 
 

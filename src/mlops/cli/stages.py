@@ -149,6 +149,23 @@ def month(text: str) -> str:
     return text
 
 
+def serve(p: Params, args: argparse.Namespace) -> str:
+    from mlops.serve.server import serve
+
+    host, port = args.host or p.serve.host, args.port or p.serve.port
+    serve(p, args.model, host, port)
+    return f"serve: stopped (was on http://{host}:{port})"
+
+
+def serve_options(parser: argparse.ArgumentParser, _: str) -> None:
+    parser.add_argument(
+        "--model", default="workspace",
+        help="workspace (default), prod, model@v1.2.0, or a folder written by `mlops bundle`",
+    )  # fmt: skip
+    parser.add_argument("--host", help="address to listen on (default: serve.host)")
+    parser.add_argument("--port", type=int, help="port (default: serve.port)")
+
+
 def review_options(parser: argparse.ArgumentParser, command: str) -> None:
     parser.add_argument("--base", default="main", help="champion if no prod (%(default)s)")
     parser.add_argument("--champion", help="revision or tag (default: current prod, else --base)")
@@ -171,6 +188,7 @@ STAGES: dict[str, tuple[StageHandler, str]] = {
     "release": (release, "model card + assets for env VERSION; gh release create"),
     "simulate": (simulate, "one month of new rows from the source, as is or with a drift"),
     "monitor": (monitor, "drift, decay and staleness vs prod: monitor.json, monitor.md"),
+    "serve": (serve, "HTTP service of a model: /predict /health /ready /metadata /metrics"),
 }
 
 # Options beyond --params, per command.
@@ -179,4 +197,5 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser, str], None]] = {
     "gate": review_options,
     "simulate": simulate_options,
     "monitor": monitor_options,
+    "serve": serve_options,
 }

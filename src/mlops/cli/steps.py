@@ -94,6 +94,38 @@ def retrain_pr(args: argparse.Namespace) -> str:
     return skipped or retrain_pr(load_params(args.params))
 
 
+def bundle(args: argparse.Namespace) -> str:
+    import os
+
+    from mlops.adapters import git, github
+    from mlops.ci.deploy import image_name
+    from mlops.serve.bundle import bundle
+
+    # another job of the run may have just pushed the version's tag
+    git.fetch_tags(".", os.environ.get("GITHUB_TOKEN", "").strip())
+    paths = load_paths(args.params)
+    meta = bundle(paths, os.environ.get("VERSION", ""))
+    repository = os.environ.get("GITHUB_REPOSITORY", "").strip()
+    if repository:  # in a workflow: the image's name and tag, for the build steps
+        name = image_name(repository)
+        github.set_output("name", name, os.environ)
+        github.set_output("image", f"{name}:{meta['version']}", os.environ)
+    return f"bundle: {paths.bundle} holds model {meta['version']} (md5 {meta['model_md5'][:8]})"
+
+
+def canary(args: argparse.Namespace) -> str:
+    from mlops.core.config import load_params
+    from mlops.serve.canary import canary_from_env
+
+    return canary_from_env(load_params(args.params))
+
+
+def deploy_pin(args: argparse.Namespace) -> str:
+    from mlops.ci.deploy import deploy_pin
+
+    return deploy_pin()
+
+
 STEPS: dict[str, tuple[StepHandler, str]] = {
     "repro": (repro, "dvc repro, with --pull --allow-missing when a DVC remote is usable"),
     "verdict": (verdict, "exit 0/1/2 on the gate file's decision (the gate check)"),
@@ -107,4 +139,7 @@ STEPS: dict[str, tuple[StepHandler, str]] = {
     "rollback": (rollback, "make env ROLLBACK_TO the only prod version again, push"),
     "monitor-batch": (monitor_batch, "new rows of env MONITOR_MONTH (default: the next)"),
     "retrain-pr": (retrain_pr, "if monitor.json says retrain: append, repro, open/update PR"),
+    "bundle": (bundle, "the serving image's model + metadata for env VERSION (paths.bundle)"),
+    "canary": (canary, "run env IMAGE, send it the test split over HTTP, compare, time it"),
+    "deploy-pin": (deploy_pin, "pin deploy/ to env VERSION's image; open or update the PR"),
 }

@@ -51,6 +51,9 @@ class Paths(Strict):
     monitor_batch: str
     monitor: str
     monitor_report: str
+    predictions: str  # folder of the serving prediction log (JSON Lines; see serve/predlog.py)
+    bundle: str  # what the serving image holds: model file + metadata.json (`mlops bundle`)
+    deployment: str  # the Kubernetes Deployment whose image `mlops deploy-pin` pins
 
 
 class SimulatedMonths(Strict):
@@ -260,6 +263,30 @@ class Monitor(Strict):
         return name
 
 
+class Canary(Strict):
+    """Before prod: the packaged service answers the holdout set over HTTP (serve/canary.py)."""
+
+    max_abs_diff: Annotated[float, Field(ge=0.0, le=1.0)]  # served vs offline probability
+    latency_requests: Annotated[int, Field(ge=10, le=100_000)]  # single-row requests timed
+    max_latency_ms_p99: Annotated[float, Field(gt=0.0)]  # their p99, over HTTP on loopback
+
+
+class Serve(Strict):
+    """`mlops serve`: the HTTP service, its limits and its prediction log (serve/)."""
+
+    host: Annotated[str, Field(min_length=1)]
+    port: Annotated[int, Field(ge=1, le=65_535)]
+    max_batch_rows: Annotated[int, Field(ge=1, le=1_000_000)]
+    max_body_bytes: Annotated[int, Field(ge=1024)]
+    max_in_flight: Annotated[int, Field(ge=1, le=10_000)]
+    unseen_categories: Literal["score", "reject"]
+    drain_seconds: Annotated[float, Field(gt=0.0, le=3600.0)]
+    log_inputs: bool
+    log_max_bytes: Annotated[int, Field(ge=1024)]
+    log_backups: Annotated[int, Field(ge=0, le=10_000)]
+    canary: Canary
+
+
 class Params(Strict):
     # Threads for numeric libraries (OpenMP). Predictions do not depend on it; speed does:
     # on a shared 2-core runner two OpenMP threads made training 20x slower than one.
@@ -274,6 +301,7 @@ class Params(Strict):
     evaluate: Evaluate
     gate: Gate
     monitor: Monitor
+    serve: Serve
     _source: Path = PrivateAttr(default=DEFAULT_PARAMS)
 
     @property

@@ -254,13 +254,7 @@ def retrain_pr(params: Params, env: Mapping[str, str] | None = None, root: Path 
     scenario = env.get("MONITOR_SCENARIO", "").strip() or "none"
     body = pr_body(document, report, change, branch, app, scenario)
     title = f"Retrain: new data up to {month} ({document['verdict']} by the monitor)"
-    open_prs = github.open_pulls(repository, branch, token)
-    if open_prs:
-        number = int(open_prs[0]["number"])
-        answer = github.update_pull(repository, number, title, body, token)
-        done = f"updated PR #{number}"
-    else:
-        answer = github.create_pull(repository, branch, base, title, body, token)
-        done = f"opened PR #{answer['number']}"
+    what, answer = github.open_or_update_pull(repository, branch, base, title, body, token)
+    done = f"{what} PR #{answer['number']}"
     github.set_output("pr", str(answer.get("html_url", answer["number"])), env)
     return f"retrain-pr: {done} (+{change['rows']:,} rows up to {month}); {branch_note}"

@@ -1,0 +1,7 @@
+"""Integrate: the HTTP service of one model version, its metrics and its prediction log.
+
+schema (request records from the data schema), model (which model, from where), app (the
+FastAPI routes and limits), metrics (Prometheus), predlog (what the monitor reads),
+server (uvicorn, signals), bundle (what the image holds), canary and client (the
+packaged service checked over HTTP).
+"""

@@ -1,0 +1,206 @@
+"""The request record, generated from the schema that validates the training data.
+
+One source of truth: `COLUMNS` in data/schema.py (types, ranges, nullability, allowed
+categories) restricted to the columns the model takes. A number outside its range, a
+wrong type, a missing or an extra field is a 422 naming the field and the rule. A
+category the schema does not list is, by default, scored as evaluation scores it (the
+model's encoder treats it as unknown) and counted in /metrics: a new category in
+production is drift to watch, not a malformed request; `serve.unseen_categories: reject`
+makes it a 422 instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
+
+from mlops.core.errors import DataError
+
+KIND_INTEGER, KIND_NUMBER, KIND_CATEGORY = "integer", "number", "category"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One input column as the service checks it."""
+
+    name: str
+    kind: str  # integer | number | category
+    nullable: bool
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(self.categories)
+
+
+def _kind(name: str, column: pa.Column) -> str:
+    dtype = str(column.dtype).lower()
+    if dtype.startswith(("int", "uint")):
+        return KIND_INTEGER
+    if dtype.startswith("float"):
+        return KIND_NUMBER
+    if dtype in {"str", "string", "string[python]", "object"}:
+        return KIND_CATEGORY
+    raise DataError(f"data/schema.py: column {name!r}: dtype {dtype} cannot be served")
+
+
+def columns_for(schema: dict[str, pa.Column], inputs: Sequence[str]) -> list[Column]:
+    """The model's input columns, each described by its entry in the data schema."""
+    out = []
+    for name in inputs:
+        if name not in schema:
+            raise DataError(f"the model takes column {name!r}, which data/schema.py does not list")
+        column = schema[name]
+        low = high = None
+        allowed: tuple[str, ...] = ()
+        for check in column.checks:
+            stats = check.statistics or {}
+            if check.name == "in_range":
+                low, high = stats.get("min_value"), stats.get("max_value")
+            elif check.name == "isin":
+                allowed = tuple(str(v) for v in stats.get("allowed_values", ()))
+        out.append(Column(name, _kind(name, column), bool(column.nullable), low, high, allowed))
+    return out
+
+
+def _integral(value: object) -> object:
+    """JSON Schema's integer: 39.0 is 39 (a JSON number without a fraction); "39", true and
+    39.5 stay what they are, and the strict int check refuses them."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+def _annotation(column: Column, reject_unseen: bool) -> Any:
+    if column.kind == KIND_CATEGORY:
+        if reject_unseen and column.categories:
+            kind: Any = Literal[column.categories]
+        else:
+            examples = list(column.categories[:3])
+            kind = Annotated[str, Field(min_length=1, examples=examples or None)]
+    else:
+        bounds = Field(ge=column.minimum, le=column.maximum, allow_inf_nan=False)
+        if column.kind == KIND_INTEGER:
+            kind = Annotated[Annotated[int, bounds], BeforeValidator(_integral)]
+        else:
+            kind = Annotated[float, bounds]
+    return kind | None if column.nullable else kind
+
+
+@dataclass(frozen=True)
+class RequestSchema:
+    """Validates request bodies and turns records into the frame the model scores."""
+
+    columns: tuple[Column, ...]
+    max_rows: int
+    record: Any  # the TypedDict of one record
+    batch: TypeAdapter[Any]
+    single: TypeAdapter[Any]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def json_schema(self) -> dict[str, Any]:
+        """The request body's JSON schema: one record, or an array of 1..max_rows records."""
+        one = self.single.json_schema()
+        return {
+            "oneOf": [
+                one,
+                {"type": "array", "items": one, "minItems": 1, "maxItems": self.max_rows},
+            ]
+        }
+
+    def frame(self, records: list[dict[str, Any]]) -> pd.DataFrame:
+        """Records -> the DataFrame the model scores (see `scored_frame`)."""
+        return self.scored_frame(records)[0]
+
+    def scored_frame(self, records: list[dict[str, Any]]) -> tuple[pd.DataFrame, RowStats]:
+        """Records -> the DataFrame the model scores, typed as evaluation reads the test split
+        (pandas' read_csv): integers int64 (float64 with NaN when any is missing), numbers
+        float64, categories object with NaN for a missing value. With it, per column, how
+        many values were missing and how many categories the schema does not list (one pass
+        over the values: these feed /metrics on every request)."""
+        data: dict[str, Any] = {}
+        missing: dict[str, int] = {}
+        unseen: dict[str, int] = {}
+        for column in self.columns:
+            values = [r[column.name] for r in records]
+            missing[column.name] = values.count(None)
+            if column.kind == KIND_CATEGORY:
+                if column.categories:
+                    known = column.allowed
+                    unseen[column.name] = sum(1 for v in values if v is not None and v not in known)
+                data[column.name] = np.array(
+                    [math.nan if v is None else v for v in values], dtype=object
+                )
+            elif column.kind == KIND_INTEGER and not missing[column.name]:
+                data[column.name] = np.array(values, dtype=np.int64)
+            else:
+                data[column.name] = np.array(
+                    [math.nan if v is None else v for v in values], dtype=np.float64
+                )
+        return pd.DataFrame(data, columns=self.names), RowStats(missing, unseen)
+
+
+@dataclass(frozen=True)
+class RowStats:
+    """Per column: values missing, and categories the data schema does not list."""
+
+    missing: dict[str, int]
+    unseen: dict[str, int]
+
+
+def request_schema(
+    schema: dict[str, pa.Column], inputs: Sequence[str], max_rows: int, reject_unseen: bool
+) -> RequestSchema:
+    columns = tuple(columns_for(schema, inputs))
+    fields = {c.name: _annotation(c, reject_unseen) for c in columns}
+    record: Any = TypedDict("Record", fields)  # type: ignore[misc]
+    # strict: "39" is not an age and 39.5 is not an integer; extra fields are refused.
+    record.__pydantic_config__ = ConfigDict(extra="forbid", strict=True)  # type: ignore[attr-defined]
+    rows: Any = Annotated[list[record], Field(min_length=1, max_length=max_rows)]
+    batch: TypeAdapter[Any] = TypeAdapter(rows)
+    return RequestSchema(columns, max_rows, record, batch, TypeAdapter(record))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a request is refused: where, which rule, and a sentence."""
+
+    record: int | None
+    field: str | None
+    rule: str
+    message: str
+
+    def line(self) -> str:
+        where = [f"record {self.record}"] if self.record is not None else []
+        where += [f"field {self.field!r}"] if self.field else []
+        return f"{', '.join(where) + ': ' if where else ''}{self.message} ({self.rule})"
+
+
+def problems(error: ValidationError, batch: bool) -> list[Problem]:
+    """pydantic's errors as (record, field, rule, message), the first ones first."""
+    out = []
+    for item in error.errors(include_url=False):
+        loc = list(item["loc"])
+        record = loc.pop(0) if batch and loc and isinstance(loc[0], int) else None
+        field = str(loc[0]) if loc else None
+        rule = str(item["type"])
+        message = str(item["msg"])
+        if rule == "missing":
+            message = "required field is missing"
+        elif rule == "extra_forbidden":
+            message = "unknown field (the model's inputs are listed in GET /metadata)"
+        out.append(Problem(record if isinstance(record, int) else None, field, rule, message))
+    return out

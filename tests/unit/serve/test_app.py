@@ -1,0 +1,208 @@
+"""The service in-process (starlette's TestClient runs the lifespan: load + warm-up)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from mlops.data.prepare import read_split
+from mlops.evaluate.predict import predict
+from mlops.serve.app import warm_up_record
+from mlops.serve.client import records
+from mlops.serve.model import Loaded, ModelError, load
+from mlops.serve.predlog import read_log
+
+
+def service_of(client):
+    return client.app.service
+
+
+def sample(client, n: int, splits) -> list[dict]:
+    names = service_of(client).schema.names
+    return records(read_split(splits[1]).head(n), names)
+
+
+def metric(client, name: str, **labels: str) -> float:
+    text = client.get("/metrics").text
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return float(s.value)
+    return 0.0
+
+
+def test_ready_health_and_metadata(client) -> None:
+    assert client.get("/health").json() == {"status": "alive"}
+    assert client.get("/ready").json() == {"ready": True, "model_version": "v9.9.9"}
+    meta = client.get("/metadata").json()
+    assert meta["version"] == "v9.9.9"
+    assert meta["commit"] == "a" * 40
+    assert meta["metrics"] == {"roc_auc": 0.9}
+    assert meta["threshold"] == 0.5
+    assert "age" in meta["inputs"]["properties"]
+
+
+def test_one_record_and_a_batch_score_as_the_model_does(client, loaded, splits) -> None:
+    rows = sample(client, 50, splits)
+    expected = predict(loaded.model, read_split(splits[1]).head(50))
+    one = client.post("/predict", json=rows[0], headers={"X-Request-ID": "abc-1"})
+    assert one.status_code == 200
+    assert one.headers["x-request-id"] == "abc-1"
+    body = one.json()
+    assert body["request_id"] == "abc-1"
+    assert body["model_version"] == "v9.9.9"
+    assert body["predictions"] == [{"score": float(expected[0]), "label": int(expected[0] >= 0.5)}]
+    batch = client.post("/predict", json=rows).json()
+    scores = np.array([p["score"] for p in batch["predictions"]])
+    assert np.array_equal(scores, expected)
+    assert [p["label"] for p in batch["predictions"]] == list((expected >= 0.5).astype(int))
+    assert len(batch["request_id"]) == 32  # generated when the caller sends none
+
+
+def test_metrics_and_the_prediction_log_count_what_was_scored(client, splits, serve_params):
+    rows = sample(client, 20, splits)
+    rows[0] = {**rows[0], "workclass": None, "native_country": "Atlantis"}
+    assert client.post("/predict", json=rows).status_code == 200
+    assert client.post("/predict", json={"age": 1}).status_code == 422
+    labels = {"route": "/predict", "method": "POST"}
+    assert metric(client, "mlops_requests_total", status="200", **labels) == 1
+    assert metric(client, "mlops_requests_total", status="422", **labels) == 1
+    assert metric(client, "mlops_rows_scored_total") == 20
+    assert metric(client, "mlops_prediction_score_count") == 20
+    assert metric(client, "mlops_feature_missing_total", feature="workclass") >= 1
+    assert metric(client, "mlops_feature_unseen_category_total", feature="native_country") == 1
+    assert metric(client, "mlops_feature_unseen_category_total", feature="race") == 0
+    assert metric(client, "mlops_model_info", version="v9.9.9") == 1
+    assert metric(client, "mlops_model_ready") == 1
+    assert metric(client, "mlops_request_duration_seconds_count", route="/predict") == 2
+    service_of(client).predlog.flush()
+    logged = read_log(serve_params.paths.predictions)
+    assert len(logged) == 20
+    assert logged[0]["inputs"]["native_country"] == "Atlantis"
+    assert logged[0]["inputs"]["workclass"] is None
+    assert logged[0]["model_version"] == "v9.9.9"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "says"),
+    [
+        (b"{not json", {}, 400, "not valid JSON"),
+        (b'{"age": NaN}', {}, 400, "not valid JSON"),
+        (b'{"age": Infinity}', {}, 400, "not valid JSON"),
+        (b"[" * 5000 + b"]" * 5000, {}, 400, "depth limit exceeded"),
+        (b"[]", {}, 422, "at least 1 item"),
+        (b'"a string"', {}, 422, "got a string"),
+        (b"null", {}, 422, "got null"),
+        (b"{}", {"content-type": "text/plain"}, 415, "must be application/json"),
+        (b"{}", {"content-type": ""}, 415, "must be application/json"),
+    ],
+)
+def test_malformed_bodies_get_a_4xx_that_says_why(client, body, headers, status, says) -> None:
+    answer = client.post(
+        "/predict", content=body, headers={"content-type": "application/json", **headers}
+    )
+    assert answer.status_code == status, answer.text
+    assert says in answer.json()["detail"]
+
+
+def test_too_many_rows_or_bytes_is_413(make_client, loaded, splits) -> None:
+    client = make_client(lambda: loaded, max_batch_rows=5, max_body_bytes=2048)
+    rows = sample(client, 6, splits)
+    too_many = client.post("/predict", json=rows)
+    assert too_many.status_code == 413
+    assert "serve.max_batch_rows" in too_many.json()["detail"]
+    big = json.dumps([{**rows[0], "pad": "x" * 3000}]).encode()
+    too_big = client.post("/predict", content=big, headers={"content-type": "application/json"})
+    assert too_big.status_code == 413
+    assert "serve.max_body_bytes" in too_big.json()["detail"]
+
+    def chunks():  # no Content-Length: counted while reading
+        yield big[:1000]
+        yield big[1000:]
+
+    chunked = client.post(
+        "/predict", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert chunked.status_code == 413
+    assert client.post("/predict", json=rows[:5]).status_code == 200
+
+
+def test_overload_is_503_with_retry_after_and_health_still_answers(client, splits) -> None:
+    service = service_of(client)
+    service.in_flight = service.params.serve.max_in_flight  # as if that many were scoring
+    try:
+        busy = client.post("/predict", json=sample(client, 1, splits)[0])
+        assert busy.status_code == 503
+        assert busy.headers["retry-after"] == "1"
+        assert "overloaded" in busy.json()["detail"]
+        assert client.get("/health").status_code == 200
+        assert client.get("/ready").status_code == 200
+    finally:
+        service.in_flight = 0
+    assert client.post("/predict", json=sample(client, 1, splits)[0]).status_code == 200
+
+
+def test_a_missing_model_leaves_ready_false_with_one_line(
+    make_client, serve_params, tmp_path, caplog
+):
+    paths = serve_params.paths.model_copy(update={"model": str(tmp_path / "none.skops")})
+    p = serve_params.model_copy(update={"paths": paths})
+    with caplog.at_level(logging.ERROR, logger="mlops.serve"):
+        client = make_client(lambda: load("workspace", p, tmp_path), params=p)
+    ready = client.get("/ready")
+    assert ready.status_code == 503
+    reason = ready.json()["reason"]
+    assert reason.startswith("model not ready: ")
+    assert "model file not found" in reason
+    assert "\n" not in reason
+    assert [r.getMessage() for r in caplog.records] == [reason]
+    assert client.get("/health").status_code == 200  # alive: Kubernetes must not route to it
+    refused = client.post("/predict", json={"age": 40})
+    assert refused.status_code == 503
+    assert refused.json()["detail"] == reason
+    assert client.get("/metadata").status_code == 503
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_corrupt_model_leaves_ready_false(make_client, serve_params, fitted, tmp_path, damage):
+    from mlops.train.model_io import save_model
+
+    path = tmp_path / "model.skops"
+    save_model(fitted[0], path)
+    data = path.read_bytes()
+    path.write_bytes(b"not a zip at all" if damage == "garbage" else data[: len(data) // 2])
+    paths = serve_params.paths.model_copy(update={"model": str(path)})
+    p = serve_params.model_copy(update={"paths": paths})
+    client = make_client(lambda: load("workspace", p, tmp_path), params=p)
+    ready = client.get("/ready")
+    assert ready.status_code == 503
+    assert ready.json()["reason"].startswith(f"model not ready: {path}")
+
+
+def test_a_model_that_cannot_score_is_not_ready(make_client, loaded) -> None:
+    class Broken:
+        feature_names_in_ = loaded.model.feature_names_in_
+
+        def predict_proba(self, frame):
+            raise ValueError("boom")
+
+    client = make_client(lambda: Loaded(Broken(), loaded.info))
+    reason = client.get("/ready").json()["reason"]
+    assert reason == "model not ready: warm-up prediction failed (ValueError: boom)"
+
+
+def test_unknown_model_spec_is_a_model_error(serve_params, tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="use `workspace`, `prod`"):
+        load("latest", serve_params, tmp_path)
+
+
+def test_the_openapi_body_schema_is_the_request_schema(client) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"] == service_of(client).schema.json_schema()
+    assert warm_up_record(service_of(client).schema)
