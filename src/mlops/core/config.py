@@ -79,6 +79,9 @@ class Data(Strict):
     target: str
     positive_label: str
     slices: list[str]
+    # Rows sharing this column's value are one entity's (copies of a row, one customer's
+    # records): the split keeps them on one side, and the column is never a feature.
+    group_column: str | None = None
 
 
 class Validate(Strict):
@@ -151,6 +154,7 @@ class Evaluate(Strict):
     calibration_bins: Annotated[int, Field(ge=2, le=100)]
     curve_points: Annotated[int, Field(ge=10, le=1000)]
     importance_repeats: Annotated[int, Field(ge=1, le=50)]
+    importance_rows: Annotated[int, Field(ge=100)] = 5000
     latency_rows: Annotated[int, Field(ge=10, le=10_000)]
 
 
@@ -208,8 +212,12 @@ class Params(Strict):
     @classmethod
     def _distinct_columns(cls, data: Data) -> Data:
         special = [data.id_column, data.time_column, data.target]
+        if data.group_column is not None:
+            special.append(data.group_column)
         if len(set(special)) != len(special):
-            raise ValueError("id_column, time_column and target must be different columns")
+            raise ValueError(
+                "id_column, time_column, target and group_column must be different columns"
+            )
         return data
 
 
