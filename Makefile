@@ -19,7 +19,7 @@ export UV_COMPILE_BYTECODE := 1
 endif
 RUN := $(UV) run --locked --no-sync
 
-.PHONY: help install data run repro test test-fast lint typecheck bench clean report gate
+.PHONY: help install data run repro test test-fast lint typecheck bench bench-scale clean report gate
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,8 +71,15 @@ report: ## compare the workspace with the gate's champion: reports/report.md, th
 gate: ## promotion gate vs CHAMPION (default: prod, else BASE): reports/gate.json, exit 0 = pass
 	$(RUN) mlops gate --base $(BASE) $(if $(CHAMPION),--champion $(CHAMPION))
 
-bench: install ## print pipeline timings and peak memory (not part of the tests)
+bench: install ## the pipeline against its floors: cold repro vs bare compute, no-op vs DVC, review vs scoring
 	$(RUN) python bench/pipeline.py
+
+# Bootstrapped Adult of ROWS rows through the whole loop; niced: it is heavy (10M rows:
+# several GiB and tens of minutes on 2 cores). Several sizes: ROWS="100000 1000000".
+ROWS ?= 1000000
+
+bench-scale: install ## the whole loop on ROWS rows (default 1000000): time and peak memory per step
+	nice -n 10 $(RUN) python bench/scale.py --rows $(ROWS)
 
 clean: ## remove build outputs (data/ and the DVC cache are kept)
 	rm -rf build .pytest_cache .ruff_cache .coverage bench/.work

@@ -53,7 +53,7 @@ def main(repo: Path) -> None:
                               encoded_missing_value=np.nan), categorical)],
     )  # fmt: skip
     model = HistGradientBoostingClassifier(
-        **{k: v for k, v in hp.items()},
+        **hp,
         categorical_features=[False] * len(numeric) + [True] * len(categorical),
         random_state=params["train"]["seed"],
     )

@@ -28,6 +28,7 @@ growth exponent k of each step between consecutive sizes (time ~ rows^k).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -144,7 +146,7 @@ def run(args: list[str], repo: Path, ok: tuple[int, ...] = (0,)) -> tuple[float,
     return seconds, usage.ru_maxrss // 1024, out
 
 
-def one_size(rows: int, work: Path) -> dict[str, object]:
+def one_size(rows: int, work: Path) -> dict[str, Any]:
     repo = make_clone(work / f"repo-{rows}")
     source = work / f"source-{rows}.parquet"
     start = time.perf_counter()
@@ -189,38 +191,36 @@ def one_size(rows: int, work: Path) -> dict[str, object]:
     }  # fmt: skip
 
 
-def report(results: list[dict[str, object]]) -> None:
+def growth(a: dict[str, Any], b: dict[str, Any], step: str) -> float:
+    """k in time ~ rows^k between two sizes."""
+    return math.log(b["times"][step] / a["times"][step]) / math.log(b["rows"] / a["rows"])
+
+
+def report(results: list[dict[str, Any]]) -> None:
     load = os.getloadavg()[0]
-    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, load average {load:.1f} at the end; threads: 1")  # fmt: skip
-    steps = [*LOOP, "dvc commit", *REVIEW]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    print(f"\nmachine: {machine}, Python {platform.python_version()}, "
+          f"load average {load:.1f} at the end; threads: 1")  # fmt: skip
+    pairs = list(itertools.pairwise(results))
     header = "step".ljust(12) + "".join(f"{r['rows']:>22,}" for r in results)
-    print(header + "".join(f"  k {a['rows']:.0e}->{b['rows']:.0e}" for a, b in
-                           zip(results, results[1:], strict=False)))  # fmt: skip
-    for step in steps:
-        cells = "".join(
-            f"{r['times'][step]:>11.1f} s {r['peaks'][step]:>6} MiB" for r in results  # type: ignore[index]
-        )
-        growth = "".join(
-            f"{math.log(b['times'][step] / a['times'][step]) / math.log(b['rows'] / a['rows']):>15.2f}"  # type: ignore[index,operator]
-            for a, b in zip(results, results[1:], strict=False)
-        )
-        print(step.ljust(12) + cells + growth)
+    print(header + "".join(f"  k {a['rows']:.0e}->{b['rows']:.0e}" for a, b in pairs))
+    for step in [*LOOP, "dvc commit", *REVIEW]:
+        cells = "".join(f"{r['times'][step]:>11.1f} s {r['peaks'][step]:>6} MiB" for r in results)
+        print(step.ljust(12) + cells + "".join(f"{growth(a, b, step):>15.2f}" for a, b in pairs))
     for r in results:
-        times, peaks = r["times"], r["peaks"]
-        total = sum(times.values())  # type: ignore[attr-defined]
-        peak = max(peaks.values())  # type: ignore[attr-defined]
+        total, peak = sum(r["times"].values()), max(r["peaks"].values())
         print(
             f"\n{r['rows']:,} rows ({r['train_rows']:,} train, {r['iterations']} boosting "
             f"iterations): loop end to end {total:.1f} s, fit {r['fit']:.1f} s -> "
-            f"{total / r['fit']:.2f}x the fit's time (goal <= 2x); peak {peak} MiB, fit's own "  # type: ignore[operator]
-            f"peak {r['fit_peak']} MiB -> {peak / r['fit_peak']:.2f}x (goal <= 1.5x)"  # type: ignore[operator]
+            f"{total / r['fit']:.2f}x the fit's time (goal <= 2x); peak {peak} MiB, "
+            f"fit's own peak {r['fit_peak']} MiB -> {peak / r['fit_peak']:.2f}x (goal <= 1.5x)"
         )
-        print(f"  quality: ROC AUC {r['auc']} on the whole test split, {r['real_auc']} on its "
-              f"{r['real_rows']:,} real rows; gate of an identical retrain: {r['gate']}")  # fmt: skip
-        review = times["gate"] + times["report"]  # type: ignore[index]
-        print(f"  review: gate + report {review:.1f} s as two processes; computed once and "
-              f"both written (bench/review_once.py) {r['once']:.1f} s, peak {r['once_peak']} MiB")  # fmt: skip
+        print(f"  quality: ROC AUC {r['auc']} on the test split, {r['real_auc']} "
+              f"on its {r['real_rows']:,} real rows; gate (retrain): {r['gate']}")  # fmt: skip
+        review = r["times"]["gate"] + r["times"]["report"]
+        once = f"{r['once']:.1f} s, peak {r['once_peak']} MiB"
+        print(f"  review: gate + report {review:.1f} s as two processes; computed once, "
+              f"both written (bench/review_once.py) {once}")  # fmt: skip
 
 
 def main() -> None:

@@ -100,6 +100,18 @@ class Featurize(Strict):
     max_single_feature_auc: Annotated[float, Field(gt=0.5, le=1.0)]
 
 
+class DaskEngine(Strict):
+    """`train.dask:` where `train.engine: dask` fits and scores: an existing Dask cluster
+    (`scheduler: tcp://host:8786`, e.g. one the Dask Kubernetes operator runs), or with
+    `scheduler: null` a cluster of `workers` local processes on loopback, started and
+    stopped by the stage (what the tests run)."""
+
+    scheduler: str | None = None
+    workers: Annotated[int, Field(ge=1, le=1024)] = 2
+    threads_per_worker: Annotated[int, Field(ge=1, le=512)] = 1
+    partitions_per_worker: Annotated[int, Field(ge=1, le=1024)] = 1
+
+
 class TrainBase(Strict):
     """`train:` is the seed, the model type, and one section per model type.
 
@@ -109,6 +121,8 @@ class TrainBase(Strict):
 
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)]  # numpy's RandomState accepts < 2**32
     model: str
+    engine: Literal["local", "dask"] = "local"
+    dask: DaskEngine = Field(default_factory=DaskEngine)
 
     @field_validator("model")
     @classmethod
@@ -122,6 +136,19 @@ class TrainBase(Strict):
     def _chosen_section_present(self) -> TrainBase:
         if getattr(self, self.model, None) is None:
             raise ValueError(f"model {self.model!r} is chosen but train.{self.model} is missing")
+        return self
+
+    @model_validator(mode="after")
+    def _engine_supported(self) -> TrainBase:
+        if self.engine == "dask":
+            from mlops.train.models import model_types
+
+            if model_types()[self.model].fit_on_cluster is None:
+                able = sorted(n for n, k in model_types().items() if k.fit_on_cluster)
+                raise ValueError(
+                    f"model {self.model!r} cannot train on a Dask cluster; models that can: "
+                    + ", ".join(able)
+                )
         return self
 
     @property

@@ -42,7 +42,7 @@ def progress(what: str, total: int, unit: str = "rows") -> Iterator[Progress]:
     if not interactive() or total < MIN_ROWS:
         yield _Silent()
         return
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]
 
     bar = tqdm(
         total=total, desc=what, unit=f" {unit}", unit_scale=True, leave=False,

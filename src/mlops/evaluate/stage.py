@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from mlops.core.config import Data, Evaluate
+from mlops.core.config import DaskEngine, Data, Evaluate
 from mlops.core.errors import DataError
 from mlops.core.files import write_csv, write_json
 from mlops.core.progress import progress
@@ -115,7 +115,11 @@ def evaluate(
     cfg: Evaluate,
     seed: int,
     out: EvaluateOutputs,
+    engine: DaskEngine | None = None,
 ) -> dict[str, Any]:
+    """engine: score the test split on that Dask cluster (`train.engine: dask`); the
+    importance and the latency stay in this process (a few thousand rows, and latency is
+    what one process serving one row sees)."""
     model_path = Path(model_path)
     model = load_model(model_path)
     if input_columns(model) != features.columns:
@@ -128,7 +132,12 @@ def evaluate(
     if len(np.unique(y)) < 2:
         raise DataError(f"{test_csv}: column {data.target!r} holds one class only; cannot score")
     start = time.perf_counter()
-    proba = predict(model, frame)
+    if engine is not None:
+        from mlops.train.engine import predict_on_cluster
+
+        proba = predict_on_cluster(model_path, frame, engine)
+    else:
+        proba = predict(model, frame)
     batch_seconds = time.perf_counter() - start
     metrics = {
         **rounded(quality(y, proba, cfg.threshold)),

@@ -88,9 +88,9 @@ def single_feature_auc(x: pd.Series, y: pd.Series) -> float:
         rows = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
         score = np.asarray(uniques, dtype=np.float64)
     else:
-        codes, uniques = pd.factorize(x, use_na_sentinel=False)  # missing: a group of its own
-        pos = np.bincount(codes, weights=labels, minlength=len(uniques))
-        rows = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
+        codes, groups = pd.factorize(x, use_na_sentinel=False)  # missing: a group of its own
+        pos = np.bincount(codes, weights=labels, minlength=len(groups))
+        rows = np.bincount(codes, minlength=len(groups)).astype(np.float64)
         score = pos / rows
     auc = _auc_of_groups(score, pos, rows - pos)
     return max(auc, 1.0 - auc)

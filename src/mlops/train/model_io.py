@@ -108,15 +108,21 @@ def load_model(path: Path | str) -> Pipeline:
     path = Path(path)
     try:
         data = path.read_bytes()
-        untrusted = set(sio.get_untrusted_types(data=data))
     except FileNotFoundError:
         raise DataError(f"{path}: model file not found (run the train stage first)") from None
+    return loads_model(data, str(path))
+
+
+def loads_model(data: bytes, where: str) -> Pipeline:
+    """load_model for bytes already read (`where` names them in errors)."""
+    try:
+        untrusted = set(sio.get_untrusted_types(data=data))
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError):
-        raise DataError(f"{path}: not a skops model file") from None
+        raise DataError(f"{where}: not a skops model file") from None
     refused = sorted(untrusted - trusted_types())
     if refused:
-        raise DataError(f"{path}: refusing to load untrusted type {refused[0]}")
+        raise DataError(f"{where}: refusing to load untrusted type {refused[0]}")
     model = sio.loads(data, trusted=sorted(untrusted))
     if not isinstance(model, Pipeline):
-        raise DataError(f"{path}: holds a {type(model).__name__}, expected a Pipeline")
+        raise DataError(f"{where}: holds a {type(model).__name__}, expected a Pipeline")
     return model
