@@ -19,8 +19,8 @@ export UV_COMPILE_BYTECODE := 1
 endif
 RUN := $(UV) run --locked --no-sync
 
-.PHONY: help install data run repro test test-fast lint typecheck bench clean report gate \
-  monitor serve image bench-serve
+.PHONY: help install data run repro test test-fast lint typecheck bench bench-scale clean report \
+  gate monitor serve image bench-serve
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -79,9 +79,6 @@ CURRENT ?=
 monitor: ## drift, decay and staleness of CURRENT vs prod: reports/monitor.json and .md
 	$(RUN) mlops monitor $(if $(CURRENT),--current $(CURRENT))
 
-bench: install ## print pipeline timings and peak memory (not part of the tests)
-	$(RUN) python bench/pipeline.py
-
 # Serving (README "Serving"). MODEL: workspace (default), prod, model@v1.2.0, or a folder
 # written by `mlops bundle`. HOST and PORT default to `serve:` in params.yaml
 # (127.0.0.1:8000). VERSION: the registered version an image is built for (checked out).
@@ -101,6 +98,16 @@ image: install ## container image of the workspace model as IMAGE (VERSION=v1.2.
 
 bench-serve: install ## serving latency/throughput over HTTP vs in-process predict_proba (not a test)
 	$(RUN) python bench/serve.py
+
+bench: install ## the pipeline against its floors: cold repro vs bare compute, no-op vs DVC, review vs scoring
+	$(RUN) python bench/pipeline.py
+
+# Bootstrapped Adult of ROWS rows through the whole loop; niced: it is heavy (10M rows:
+# several GiB and tens of minutes on 2 cores). Several sizes: ROWS="100000 1000000".
+ROWS ?= 1000000
+
+bench-scale: install ## the whole loop on ROWS rows (default 1000000): time and peak memory per step
+	nice -n 10 $(RUN) python bench/scale.py --rows $(ROWS)
 
 clean: ## remove build outputs (data/ and the DVC cache are kept)
 	rm -rf build .pytest_cache .ruff_cache .coverage bench/.work

@@ -1,14 +1,22 @@
-"""Pipeline benchmark: prints timings and peak memory. Run by `make bench`, not by tests.
+"""Pipeline benchmark: prints, from ONE run, the pipeline against its floors. Run by
+`make bench`, not by tests.
 
 Works on a temporary clone of this working tree (as the e2e tests do), with this
-checkout's environment. Figures are medians over --repeats runs; the machine may be
-shared and noisy, so compare ratios rather than absolute seconds.
+checkout's environment. Each comparison interleaves its two sides and shows medians of
+--repeats runs: the machine may be shared and noisy, so read the ratios, measured side
+by side, rather than the seconds.
 
-    cold pipeline   `dvc repro --force` from an empty DVC cache (every stage runs)
-    per stage       each `mlops <stage>` alone: process start, imports and work
-    no-op repro     `dvc repro` when nothing changed
+    cold vs bare    `dvc repro --force` from an empty DVC cache, against the same compute
+                    done bare in one process (bench/bare.py)          goal: <= 5x
+    per stage       each `mlops <stage>` alone: process start, imports and work; peak RSS
+    no-op vs floor  `dvc repro` when nothing changed, against the same command on a
+                    5-stage pipeline of trivial stages (DVC's own floor)   goal: <= 1.3x
     train change    `dvc repro` after a train-only param change (train + evaluate rerun)
-    peak memory     largest resident set of any one stage process
+    review          `mlops report` + `mlops gate` as a PR runs them (two processes),
+                    against scoring both models once on the test split (one process:
+                    imports, load both models, predict both)           goal: <= 2x
+                    and a prototype that computes the review once and writes both
+                    (bench/review_once.py: what removing the duplicate scoring gives)
 """
 
 from __future__ import annotations
@@ -28,12 +36,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import make_clone, tool_env  # noqa: E402  (the same clone the tests use)
+from support.repos import make_clone, tool_env  # noqa: E402  (the clone the tests use)
 
 STAGES = ["validate", "prepare", "featurize", "train", "evaluate"]
+BENCH = Path(__file__).resolve().parent
+
+SCORE_ONCE = """
+import sys, time
+from mlops.core.config import load_params
+from mlops.data.prepare import read_split
+from mlops.evaluate.predict import predict
+from mlops.train.model_io import load_model
+p = load_params()
+frame = read_split(p.paths.test)
+for path in sys.argv[1:]:
+    predict(load_model(path), frame)
+"""
 
 
-def timed(args: list[str], repo: Path) -> tuple[float, int, str]:
+def timed(args: list[str], repo: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, int, str]:
     """Seconds, peak RSS in MiB, and stdout of one command (fails loudly)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -48,60 +69,133 @@ def timed(args: list[str], repo: Path) -> tuple[float, int, str]:
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{out[-3000:]}")
     return seconds, usage.ru_maxrss // 1024, out
 
 
-def median(values: list[float]) -> str:
-    return f"{statistics.median(values):6.2f} s"
+def med(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def floor_repo(path: Path) -> Path:
+    """DVC's floor: five chained stages that copy a small file, no params, no code deps."""
+    path.mkdir(parents=True)
+    env = tool_env(path)
+    for args in (["git", "init", "-q"], ["dvc", "init", "-q"]):
+        subprocess.run(args, cwd=path, env=env, check=True)
+    (path / "s0.txt").write_text("floor\n")
+    for i in range(1, 6):
+        subprocess.run(
+            ["dvc", "stage", "add", "-q", "-n", f"s{i}", "-d", f"s{i - 1}.txt",
+             "-o", f"s{i}.txt", f"cp s{i - 1}.txt s{i}.txt"],
+            cwd=path, env=env, check=True,
+        )  # fmt: skip
+    subprocess.run(["dvc", "repro", "-q"], cwd=path, env=env, check=True)
+    return path
+
+
+def line(what: str, ours: float, floor: float, goal: float, note: str) -> str:
+    ratio = ours / floor
+    verdict = "meets" if ratio <= goal else "MISSES"
+    return (f"{what:<15} {ours:6.2f} s vs {floor:6.2f} s  ratio {ratio:4.2f}x  "
+            f"({verdict} <= {goal}x; {note})")  # fmt: skip
+
+
+def review_branch(repo: Path) -> None:
+    """main = this pipeline's outputs; branch `pr` changes a train param and reruns."""
+    for args in (["git", "add", "-A"], ["git", "commit", "-q", "-m", "pipeline outputs"],
+                 ["git", "checkout", "-q", "-b", "pr"]):  # fmt: skip
+        timed(args, repo)
+    params = repo / "params.yaml"
+    text = re.sub(r"^    learning_rate: 0\.1$", "    learning_rate: 0.08", params.read_text(),
+                  count=1, flags=re.M)  # fmt: skip
+    params.write_text(text)
+    timed(["dvc", "repro"], repo)
+    timed(["git", "commit", "-q", "-am", "learning rate 0.08"], repo)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    n = args.repeats
 
     work = Path(tempfile.mkdtemp(prefix="mlops-bench-"))
     try:
         repo = make_clone(work / "repo")
+        floor = floor_repo(work / "floor")
         get_data, _, _ = timed(["mlops", "get-data"], repo)
 
-        cold, stage_times, stage_mem = [], {s: [] for s in STAGES}, dict.fromkeys(STAGES, 0)
-        for _ in range(args.repeats):
+        cold, bare, auc = [], [], ""
+        stage_times: dict[str, list[float]] = {s: [] for s in STAGES}
+        stage_mem = dict.fromkeys(STAGES, 0)
+        for _ in range(n):
             shutil.rmtree(repo / ".dvc" / "cache", ignore_errors=True)
             seconds, _, out = timed(["dvc", "repro", "--force"], repo)
             assert re.findall(r"Running stage '(\w+)'", out) == STAGES, out
             cold.append(seconds)
+            seconds, _, auc = timed([sys.executable, str(BENCH / "bare.py")], repo)
+            bare.append(seconds)
             for stage in STAGES:
                 seconds, peak, _ = timed(["mlops", stage], repo)
                 stage_times[stage].append(seconds)
                 stage_mem[stage] = max(stage_mem[stage], peak)
         timed(["dvc", "repro"], repo)  # settle the lock after the direct stage runs
 
-        noop = [timed(["dvc", "repro"], repo)[0] for _ in range(max(5, args.repeats))]
+        noop, noop_floor = [], []
+        for _ in range(max(7, n)):
+            noop.append(timed(["dvc", "repro"], repo)[0])
+            noop_floor.append(timed(["dvc", "repro"], floor)[0])
 
         change, reran = [], set()
         params = repo / "params.yaml"
         original = params.read_text()
-        for i in range(args.repeats):
+        for i in range(n):
             params.write_text(original.replace("learning_rate: 0.1", f"learning_rate: 0.1{i + 1}"))
             seconds, _, out = timed(["dvc", "repro"], repo)
             change.append(seconds)
             reran |= set(re.findall(r"Running stage '(\w+)'", out))
         params.write_text(original)
+        timed(["dvc", "repro"], repo)
+
+        review_branch(repo)
+        champion = timed(["dvc", "cache", "dir"], repo)[2].strip()
+        main_md5 = timed(["git", "show", "main:dvc.lock"], repo)[2]
+        md5 = re.search(r"path: models/model.skops\n\s+hash: md5\n\s+md5: (\w+)", main_md5)
+        assert md5, "no model md5 in main's dvc.lock"
+        champion_model = Path(champion) / "files" / "md5" / md5[1][:2] / md5[1][2:]
+        score, report, gate, once = [], [], [], []
+        for _ in range(n):
+            score.append(timed([sys.executable, "-c", SCORE_ONCE, str(champion_model),
+                                "models/model.skops"], repo)[0])  # fmt: skip
+            report.append(timed(["mlops", "report", "--base", "main"], repo)[0])
+            gate.append(timed(["mlops", "gate", "--base", "main"], repo, ok=(0, 1))[0])
+            once.append(timed([sys.executable, str(BENCH / "review_once.py"), "main"], repo,
+                              ok=(0, 1))[0])  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores"
-    print(f"machine          {machine}, Python {platform.python_version()}")
-    print(f"repeats          {args.repeats} (medians shown)")
+    load = os.getloadavg()[0]
+    print(f"machine          {machine}, Python {platform.python_version()}, "
+          f"load average {load:.1f} at the end")  # fmt: skip
+    print(f"repeats          {n} (medians shown; each pair interleaved)")
     print(f"get-data         {get_data:6.2f} s  (rebuild data/ from the source, once)")
-    print(f"cold pipeline    {median(cold)}  (dvc repro --force, empty cache)")
+    print(f"bare compute     {auc.strip()}")
+    print(line("cold repro", med(cold), med(bare), 5.0, "dvc repro --force vs bench/bare.py"))
     for stage in STAGES:
-        print(f"  {stage:<14} {median(stage_times[stage])}  peak {stage_mem[stage]:4d} MiB")
-    print(f"no-op repro      {median(noop)}  ({len(noop)} runs)")
-    print(f"train change     {median(change)}  reran: {', '.join(s for s in STAGES if s in reran)}")
+        print(f"  {stage:<14} {med(stage_times[stage]):6.2f} s  peak {stage_mem[stage]:4d} MiB")
+    print(line("no-op repro", med(noop), med(noop_floor), 1.3,
+               f"vs 5 trivial stages, {len(noop)} runs each"))  # fmt: skip
+    print(f"train change     {med(change):6.2f} s  reran: "
+          f"{', '.join(s for s in STAGES if s in reran)}")  # fmt: skip
+    both = [r + g for r, g in zip(report, gate, strict=True)]
+    print(line("report + gate", med(both), med(score), 2.0,
+               f"report {med(report):.2f} s + gate {med(gate):.2f} s vs scoring both "
+               "models once"))  # fmt: skip
+    print(line("review once", med(once), med(score), 2.0,
+               "prototype: one process, one scoring, gate.json + report.md"))  # fmt: skip
     print(f"peak memory      {max(stage_mem.values())} MiB  (largest stage process)")
 
 

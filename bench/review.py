@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import make_clone, tool_env  # noqa: E402  (the same clone the tests use)
+from support.repos import make_clone, tool_env  # noqa: E402  (the clone the tests use)
 
 
 def sh(args: list[str], repo: Path, ok: tuple[int, ...] = (0,)) -> float:

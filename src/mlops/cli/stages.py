@@ -76,7 +76,7 @@ def evaluate(p: Params, _: argparse.Namespace) -> str:
     )
     metrics = evaluate(
         p.paths.model, p.paths.test, load_feature_spec(p.paths.features), p.data, p.evaluate,
-        p.train.seed, outputs,
+        p.train.seed, outputs, p.train.dask if p.train.engine == "dask" else None,
     )  # fmt: skip
     return f"evaluate: ROC AUC {metrics['roc_auc']:.4f} on {metrics['rows']} test rows"
 

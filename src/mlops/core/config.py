@@ -85,6 +85,9 @@ class Data(Strict):
     target: str
     positive_label: str
     slices: list[str]
+    # Rows sharing this column's value are one entity's (copies of a row, one customer's
+    # records): the split keeps them on one side, and the column is never a feature.
+    group_column: str | None = None
 
 
 class Validate(Strict):
@@ -103,6 +106,18 @@ class Featurize(Strict):
     max_single_feature_auc: Annotated[float, Field(gt=0.5, le=1.0)]
 
 
+class DaskEngine(Strict):
+    """`train.dask:` where `train.engine: dask` fits and scores: an existing Dask cluster
+    (`scheduler: tcp://host:8786`, e.g. one the Dask Kubernetes operator runs), or with
+    `scheduler: null` a cluster of `workers` local processes on loopback, started and
+    stopped by the stage (what the tests run)."""
+
+    scheduler: str | None = None
+    workers: Annotated[int, Field(ge=1, le=1024)] = 2
+    threads_per_worker: Annotated[int, Field(ge=1, le=512)] = 1
+    partitions_per_worker: Annotated[int, Field(ge=1, le=1024)] = 1
+
+
 class TrainBase(Strict):
     """`train:` is the seed, the model type, and one section per model type.
 
@@ -112,6 +127,8 @@ class TrainBase(Strict):
 
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)]  # numpy's RandomState accepts < 2**32
     model: str
+    engine: Literal["local", "dask"] = "local"
+    dask: DaskEngine = Field(default_factory=DaskEngine)
 
     @field_validator("model")
     @classmethod
@@ -125,6 +142,19 @@ class TrainBase(Strict):
     def _chosen_section_present(self) -> TrainBase:
         if getattr(self, self.model, None) is None:
             raise ValueError(f"model {self.model!r} is chosen but train.{self.model} is missing")
+        return self
+
+    @model_validator(mode="after")
+    def _engine_supported(self) -> TrainBase:
+        if self.engine == "dask":
+            from mlops.train.models import model_types
+
+            if model_types()[self.model].fit_on_cluster is None:
+                able = sorted(n for n, k in model_types().items() if k.fit_on_cluster)
+                raise ValueError(
+                    f"model {self.model!r} cannot train on a Dask cluster; models that can: "
+                    + ", ".join(able)
+                )
         return self
 
     @property
@@ -157,6 +187,7 @@ class Evaluate(Strict):
     calibration_bins: Annotated[int, Field(ge=2, le=100)]
     curve_points: Annotated[int, Field(ge=10, le=1000)]
     importance_repeats: Annotated[int, Field(ge=1, le=50)]
+    importance_rows: Annotated[int, Field(ge=100)] = 5000
     latency_rows: Annotated[int, Field(ge=10, le=10_000)]
 
 
@@ -313,8 +344,12 @@ class Params(Strict):
     @classmethod
     def _distinct_columns(cls, data: Data) -> Data:
         special = [data.id_column, data.time_column, data.target]
+        if data.group_column is not None:
+            special.append(data.group_column)
         if len(set(special)) != len(special):
-            raise ValueError("id_column, time_column and target must be different columns")
+            raise ValueError(
+                "id_column, time_column, target and group_column must be different columns"
+            )
         return data
 
 

@@ -62,6 +62,40 @@ def write_csv(path: Path | str, frame: pd.DataFrame, float_format: str | None = 
     )
 
 
+def is_parquet(path: Path | str) -> bool:
+    return Path(path).suffix == ".parquet"
+
+
+def write_table(path: Path | str, frame: pd.DataFrame) -> None:
+    """A data file in the format its name says: `.parquet` (columnar, typed, compressed;
+    what large data wants) or CSV. Both give the same bytes for the same frame and
+    library versions (Parquet records no timestamp), so DVC hashes stay reproducible."""
+    if is_parquet(path):
+        write_atomic(
+            path,
+            lambda tmp: frame.to_parquet(
+                tmp, index=False, engine="pyarrow", compression="zstd", row_group_size=1 << 20
+            ),
+        )
+    else:
+        write_csv(path, frame)
+
+
+def read_table(path: Path | str, **csv_options: Any) -> pd.DataFrame:
+    """Read a data file written by write_table (or any CSV); options apply to CSV only."""
+    path = Path(path)
+    if not is_parquet(path):
+        return read_csv(path, **csv_options)
+    if not path.exists():
+        raise DataError(f"{path}: file not found (run the stage that writes it first)")
+    try:
+        frame: pd.DataFrame = pd.read_parquet(path, engine="pyarrow")
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        detail = " ".join(str(exc).split())
+        raise DataError(f"{path}: cannot read Parquet ({detail})") from None
+    return frame
+
+
 def read_json(path: Path | str) -> Any:
     path = Path(path)
     try:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from mlops.core.config import Data, Ingest
 from mlops.core.errors import DataError
-from mlops.core.files import write_atomic
+from mlops.core.files import write_table
 from mlops.core.hashing import unit_interval
 
 
@@ -30,7 +30,10 @@ def _read_one(source: str, cfg: Ingest) -> pd.DataFrame:
     options.setdefault("dtype", str)
     try:
         if source.endswith(".parquet"):
-            frame = pd.read_parquet(source).astype(str)
+            # Typed already: numbers stay numbers, text is normalised like CSV text.
+            frame = pd.read_parquet(source)
+            if cfg.columns is not None:
+                frame.columns = pd.Index(cfg.columns)
         else:
             frame = pd.read_csv(source, **options)
     except FileNotFoundError:
@@ -50,22 +53,59 @@ def snake_case(name: str) -> str:
 
 def simulated_month(row_ids: pd.Series, start: str, count: int, seed: int) -> pd.Series:
     """A fixed, seeded month per row id: appending rows never moves an old row's month."""
-    offset = np.floor(unit_interval(row_ids, f"month:{seed}") * count).astype(int)
+    offset = np.floor(unit_interval(row_ids, f"month:{seed}", "months") * count).astype(int)
     first = pd.Period(start, freq="M")
-    return pd.Series([str(first + int(k)) for k in offset], index=row_ids.index, dtype=str)
+    labels = np.asarray([str(first + k) for k in range(count)], dtype=object)
+    return pd.Series(labels[offset], index=row_ids.index, dtype=str)
+
+
+def _text(column: pd.Series, missing: set[str], mapping: dict[str, str]) -> pd.Categorical:
+    """Stripped text with missing markers as missing and values replaced, as a categorical.
+
+    The rules run on the distinct values only (a few dozen per column), never per row,
+    which is what makes ten million rows cheap: the rows only carry codes."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype="string").str.strip()
+    text = text.mask(text.isin(missing) | (text == ""))
+    if mapping:
+        text = text.replace(mapping)
+    clean_codes, categories = pd.factorize(text, use_na_sentinel=True)
+    clean_codes = np.append(clean_codes, -1)  # a missing raw value (code -1) stays missing
+    return pd.Categorical.from_codes(
+        clean_codes[codes], categories=pd.Index(categories, dtype=object)
+    )
+
+
+def _typed(column: pd.Series) -> pd.Series:
+    """Numbers become numbers (whole numbers Int64); any other text stays text."""
+    if pd.api.types.is_numeric_dtype(column) and not isinstance(column.dtype, pd.CategoricalDtype):
+        values = column
+    else:
+        cat = column.cat.remove_unused_categories()
+        numeric = pd.to_numeric(pd.Series(cat.cat.categories, dtype=object), errors="coerce")
+        if numeric.isna().any():
+            return column
+        codes = cat.cat.codes.to_numpy()
+        values = pd.Series(
+            np.append(numeric.to_numpy(dtype=np.float64), np.nan)[codes], index=column.index
+        )
+    present = values.dropna()
+    whole = bool(present.eq(present.round()).all())
+    return values.astype("Int64") if whole else values.astype(np.float64)
 
 
 def normalise(raw: pd.DataFrame, cfg: Ingest, data: Data) -> pd.DataFrame:
     """Whitespace, missing markers, value fixes, row id and month; typed columns."""
     frame = raw.rename(columns=snake_case)
+    unknown = [c for c in cfg.replace if c not in frame.columns]
+    if unknown:
+        raise DataError(f"ingest.replace: column {unknown[0]!r} is not in the source")
     missing = set(cfg.missing_values)
     for column in frame.columns:
-        text = frame[column].astype("string").str.strip()
-        frame[column] = text.mask(text.isin(missing) | (text == ""))
-    for column, mapping in cfg.replace.items():
-        if column not in frame.columns:
-            raise DataError(f"ingest.replace: column {column!r} is not in the source")
-        frame[column] = frame[column].replace(mapping)
+        if not pd.api.types.is_numeric_dtype(frame[column]) or isinstance(
+            frame[column].dtype, pd.CategoricalDtype
+        ):
+            frame[column] = _text(frame[column], missing, cfg.replace.get(column, {}))
 
     if cfg.id_column is None:
         frame.insert(0, data.id_column, np.arange(len(frame), dtype=np.int64))
@@ -74,6 +114,7 @@ def normalise(raw: pd.DataFrame, cfg: Ingest, data: Data) -> pd.DataFrame:
         if source_id not in frame.columns:
             raise DataError(f"ingest.id_column: column {source_id!r} is not in the source")
         frame = frame.rename(columns={source_id: data.id_column})
+        frame[data.id_column] = _as_text(frame[data.id_column])
 
     if cfg.simulated_months is not None:
         sim = cfg.simulated_months
@@ -84,18 +125,22 @@ def normalise(raw: pd.DataFrame, cfg: Ingest, data: Data) -> pd.DataFrame:
             f"source has no {data.time_column!r} column: set ingest.simulated_months "
             "or provide a time column"
         )
+    else:
+        frame[data.time_column] = _as_text(frame[data.time_column])
     if cfg.until_month is not None:
         frame = frame[frame[data.time_column] <= cfg.until_month]
 
-    # Numbers become numbers; anything else stays text. Validation judges the result.
     for column in frame.columns:
-        if column in (data.id_column, data.time_column):
-            continue
-        numeric = pd.to_numeric(frame[column], errors="coerce")
-        if numeric.notna().sum() == frame[column].notna().sum():
-            whole = numeric.dropna().eq(numeric.dropna().round()).all()
-            frame[column] = numeric.astype("Int64") if whole else numeric
+        if column not in (data.id_column, data.time_column):
+            frame[column] = _typed(frame[column])
     return frame.reset_index(drop=True)
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """Plain text (ids and months are compared and sorted as text, not as categories)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.astype(object).astype("string")
+    return column
 
 
 def collect(cfg: Ingest, data: Data) -> pd.DataFrame:
@@ -108,12 +153,13 @@ def collect(cfg: Ingest, data: Data) -> pd.DataFrame:
 
 
 def write_snapshot(frame: pd.DataFrame, out: Path | str) -> None:
-    """The snapshot CSV format (also of `mlops simulate` batches): fixed line ends."""
-    write_atomic(out, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+    """The snapshot's format (also of `mlops simulate` batches): CSV with fixed line ends,
+    or Parquet when the path ends in `.parquet`."""
+    write_table(out, frame)
 
 
 def ingest(cfg: Ingest, data: Data, out: Path | str) -> pd.DataFrame:
-    """Read every source in order, normalise, and write the snapshot CSV."""
+    """Read every source in order, normalise, and write the snapshot."""
     snapshot = collect(cfg, data)
     write_snapshot(snapshot, out)
     return snapshot

@@ -13,34 +13,40 @@ import numpy as np
 import pandas as pd
 
 from mlops.core.config import Data, Prepare
-from mlops.core.files import read_csv, write_csv
+from mlops.core.files import read_table, write_table
 from mlops.core.hashing import unit_interval
-from mlops.data.validate import read_snapshot
+from mlops.data.validate import read_typed
 
 
 def in_test_split(row_ids: pd.Series, salt: str, test_fraction: float) -> np.ndarray:
     """True for rows in the test split; depends only on (salt, id, fraction)."""
-    return unit_interval(row_ids, f"split:{salt}") < test_fraction
+    return unit_interval(row_ids, f"split:{salt}", "split") < test_fraction
 
 
 def clean(frame: pd.DataFrame, data: Data) -> pd.DataFrame:
     """Label to 0/1 and a fixed row order. The snapshot is already normalised by ingest."""
     out = frame.copy()
     out[data.target] = (out[data.target] == data.positive_label).astype("int64")
+    ids = out[data.id_column]
+    if ids.is_monotonic_increasing:  # as ingest writes them: skip a sort of every column
+        return out.reset_index(drop=True)
     return out.sort_values(data.id_column, kind="stable").reset_index(drop=True)
 
 
 def prepare(
     snapshot: Path | str, data: Data, cfg: Prepare, train_out: Path | str, test_out: Path | str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    frame = clean(read_snapshot(snapshot, data), data)
-    in_test = in_test_split(frame[data.id_column], cfg.split_salt, cfg.test_fraction)
+    frame = clean(read_typed(snapshot, data), data)
+    # Rows that share a group (copies of one entity) share the group's side of the split.
+    key = frame[data.group_column or data.id_column]
+    in_test = in_test_split(key, cfg.split_salt, cfg.test_fraction)
     train, test = frame[~in_test], frame[in_test]
-    write_csv(train_out, train)
-    write_csv(test_out, test)
+    write_table(train_out, train)
+    write_table(test_out, test)
     return train, test
 
 
 def read_split(path: Path | str) -> pd.DataFrame:
-    """Read a train or test file written by prepare (numbers as numbers, text as text)."""
-    return read_csv(path)
+    """Read a train or test file written by prepare (numbers as numbers, text as text;
+    CSV or Parquet by the file's suffix)."""
+    return read_table(path)

@@ -70,5 +70,7 @@ def snapshot_schema(data: Data) -> pa.DataFrameSchema:
         data.time_column: pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}$"), coerce=True),
         **COLUMNS,
     }
+    if data.group_column is not None:
+        columns[data.group_column] = pa.Column(nullable=False)
     # strict: an unexpected column is an error, not silently a new feature.
     return pa.DataFrameSchema(columns, strict=True, ordered=False, name="snapshot")

@@ -13,11 +13,18 @@ import numpy as np
 import pandas as pd
 
 from mlops.core.errors import DataError
+from mlops.core.progress import progress
 
 
 def input_columns(model: Any) -> list[str]:
     """The raw columns the model takes, in order."""
     return [str(c) for c in getattr(model, "feature_names_in_", [])]
+
+
+# Rows scored per call: the model's transformers copy what they are given, so scoring
+# millions of rows at once would hold several copies of them; each row's score does not
+# depend on the others, so chunks give the same numbers.
+CHUNK_ROWS = 1 << 18
 
 
 def predict(model: Any, frame: pd.DataFrame, who: str = "the") -> np.ndarray:
@@ -27,5 +34,13 @@ def predict(model: Any, frame: pd.DataFrame, who: str = "the") -> np.ndarray:
     if not columns or missing:
         what = f"column {missing[0]!r}" if missing else "its input column names"
         raise DataError(f"{who} model needs {what}, which the scored rows do not have")
-    proba: np.ndarray = model.predict_proba(frame[columns])[:, 1]
+    if len(frame) <= CHUNK_ROWS:
+        whole: np.ndarray = model.predict_proba(frame[columns])[:, 1]
+        return whole
+    proba = np.empty(len(frame), dtype=np.float64)
+    with progress(f"scoring ({who} model)", len(frame)) as bar:
+        for start in range(0, len(frame), CHUNK_ROWS):
+            chunk = frame.iloc[start : start + CHUNK_ROWS][columns]
+            proba[start : start + len(chunk)] = model.predict_proba(chunk)[:, 1]
+            bar.update(len(chunk))
     return proba

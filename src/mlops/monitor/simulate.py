@@ -113,8 +113,9 @@ def quality(
         altered = broken & ~missing & out[column].notna().to_numpy()
         if pd.api.types.is_numeric_dtype(out[column]):
             out.loc[altered, column] = out.loc[altered, column] * 100
-        else:
-            out.loc[altered, column] = out.loc[altered, column].astype("string").str.upper()
+        else:  # text (ingest keeps it as categories): unseen values need plain text
+            out[column] = out[column].astype("string")
+            out.loc[altered, column] = out.loc[altered, column].str.upper()
         out.loc[missing, column] = pd.NA
     return out
 

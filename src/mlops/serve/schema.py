@@ -49,7 +49,8 @@ def _kind(name: str, column: pa.Column) -> str:
         return KIND_INTEGER
     if dtype.startswith("float"):
         return KIND_NUMBER
-    if dtype in {"str", "string", "string[python]", "object"}:
+    # pandas' text dtype is "str"/"object", or "string[pyarrow]" once pyarrow is installed
+    if dtype in {"str", "object"} or dtype.startswith("string"):
         return KIND_CATEGORY
     raise DataError(f"data/schema.py: column {name!r}: dtype {dtype} cannot be served")
 

@@ -37,10 +37,16 @@ def fit(
         raise DataError(f"{train_csv}: column {data.target!r} holds one class only")
     model = build_model(features, cfg)
     start = time.perf_counter()
-    model.fit(frame[features.columns], y)
+    workers = None
+    if cfg.engine == "dask":
+        model, workers = _fit_on_cluster(model, train_csv, frame, features, data, cfg)
+    else:
+        fit_params = model_types()[cfg.model].fit_params
+        model.fit(frame[features.columns], y, **(fit_params(features) if fit_params else {}))
     seconds = time.perf_counter() - start
     facts: dict[str, Any] = {
         "model": cfg.model,
+        "engine": cfg.engine if workers is None else f"dask ({workers} workers)",
         "rows": len(frame),
         "features": len(features.features),
         "fit_seconds": round(seconds, 3),
@@ -49,6 +55,26 @@ def fit(
     if iterations is not None:
         facts["iterations"] = int(np.max(iterations))
     return model, facts
+
+
+def _fit_on_cluster(
+    model: Pipeline,
+    path: Path | str,
+    frame: Any,
+    features: FeatureSpec,
+    data: Data,
+    cfg: Train,
+) -> tuple[Pipeline, int]:
+    """The fitted Pipeline and how many workers the cluster had."""
+    from mlops.train.engine import dask_client, partitioned
+
+    fit_on_cluster = model_types()[cfg.model].fit_on_cluster
+    assert fit_on_cluster is not None  # params validation refuses the others
+    with dask_client(cfg.dask) as client:
+        rows = partitioned(path, frame, cfg.dask)
+        fitted: Pipeline = fit_on_cluster(model, rows, data.target, features, client)
+        workers = len(client.scheduler_info()["workers"])
+    return fitted, workers
 
 
 def train(

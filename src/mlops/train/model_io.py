@@ -36,21 +36,41 @@ def trusted_types() -> frozenset[str]:
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def _renumber(node: Any, ids: dict[int, int], files: dict[str, str]) -> Any:
+def _cached_ids(node: Any, found: set[int]) -> set[int]:
+    """Ids that a CachedNode refers back to: those objects must keep a shared id."""
+    if isinstance(node, dict):
+        if node.get("__loader__") == "CachedNode" and isinstance(node.get("__id__"), int):
+            found.add(node["__id__"])
+        for value in node.values():
+            _cached_ids(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _cached_ids(item, found)
+    return found
+
+
+def _renumber(node: Any, ids: dict[int, int], files: dict[str, str], shared: set[int]) -> Any:
     if isinstance(node, dict):
         out: dict[str, Any] = {}
+        # A JSON value (a string, a number) is written in full at every occurrence, so
+        # whether two occurrences were one Python object (string interning, how pandas
+        # hands out column names) changes nothing when loading: give each its own id, so
+        # the bytes do not depend on it either.
+        fresh = node.get("__loader__") == "JsonNode" and node.get("__id__") not in shared
         # Sorted traversal: the numbering must not depend on the order skops wrote keys in,
         # so that rewriting an already canonical file is a no-op.
         for key, value in sorted(node.items()):
             if key == "__id__" and isinstance(value, int):
-                out[key] = ids.setdefault(value, len(ids) + 1)
+                out[key] = len(ids) + 1 if fresh else ids.setdefault(value, len(ids) + 1)
+                if fresh:
+                    ids[-len(ids) - 1] = out[key]  # takes the number, keyed by no real id
             elif key == "file" and isinstance(value, str) and value in files:
                 out[key] = files[value]
             else:
-                out[key] = _renumber(value, ids, files)
+                out[key] = _renumber(value, ids, files, shared)
         return out
     if isinstance(node, list):
-        return [_renumber(item, ids, files) for item in node]
+        return [_renumber(item, ids, files, shared) for item in node]
     return node
 
 
@@ -63,7 +83,7 @@ def canonical_bytes(raw: bytes) -> bytes:
         name: hashlib.sha256(data).hexdigest()[:24] + Path(name).suffix
         for name, data in members.items()
     }
-    schema = _renumber(schema, {}, files)
+    schema = _renumber(schema, {}, files, _cached_ids(schema, set()))
     renamed = {files[name]: data for name, data in members.items()}
     renamed["schema.json"] = json.dumps(schema, indent=1, sort_keys=True).encode()
     buffer = io.BytesIO()
@@ -88,15 +108,21 @@ def load_model(path: Path | str) -> Pipeline:
     path = Path(path)
     try:
         data = path.read_bytes()
-        untrusted = set(sio.get_untrusted_types(data=data))
     except FileNotFoundError:
         raise DataError(f"{path}: model file not found (run the train stage first)") from None
+    return loads_model(data, str(path))
+
+
+def loads_model(data: bytes, where: str) -> Pipeline:
+    """load_model for bytes already read (`where` names them in errors)."""
+    try:
+        untrusted = set(sio.get_untrusted_types(data=data))
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError):
-        raise DataError(f"{path}: not a skops model file") from None
+        raise DataError(f"{where}: not a skops model file") from None
     refused = sorted(untrusted - trusted_types())
     if refused:
-        raise DataError(f"{path}: refusing to load untrusted type {refused[0]}")
+        raise DataError(f"{where}: refusing to load untrusted type {refused[0]}")
     model = sio.loads(data, trusted=sorted(untrusted))
     if not isinstance(model, Pipeline):
-        raise DataError(f"{path}: holds a {type(model).__name__}, expected a Pipeline")
+        raise DataError(f"{where}: holds a {type(model).__name__}, expected a Pipeline")
     return model

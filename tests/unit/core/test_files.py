@@ -1,5 +1,5 @@
-"""Pipeline files: atomic writes that keep the old file on failure, stable bytes, and
-reads that fail with one line naming the file."""
+"""Pipeline files: atomic writes that keep the old file on failure, stable bytes, reads
+that fail with one line naming the file, and data files by suffix (Parquet or CSV)."""
 
 from __future__ import annotations
 
@@ -94,3 +94,30 @@ def test_read_csv_errors_name_the_file(tmp_path: Path, content: str | bytes | No
     with pytest.raises(DataError, match=f"^{path}: {message}") as info:
         files.read_csv(path)
     assert "\n" not in str(info.value)
+
+
+# --- data files by suffix: Parquet or CSV, same frame back, stable bytes -------------
+
+
+@pytest.mark.parametrize("name", ["t.parquet", "t.csv"])
+def test_round_trip_and_stable_bytes(tmp_path, name):
+    frame = pd.DataFrame({"row_id": [2, 1], "age": pd.array([30, None], dtype="Int64"),
+                          "sex": pd.Categorical(["Male", None])})  # fmt: skip
+    files.write_table(tmp_path / name, frame)
+    first = (tmp_path / name).read_bytes()
+    files.write_table(tmp_path / name, frame)
+    assert (tmp_path / name).read_bytes() == first
+    back = files.read_table(tmp_path / name)
+    assert back["row_id"].tolist() == [2, 1]
+    assert back["age"].isna().tolist() == [False, True]
+    assert back["sex"].iloc[0] == "Male"
+    assert pd.isna(back["sex"].iloc[1])
+
+
+def test_unreadable_parquet_is_a_data_error(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("not parquet")
+    with pytest.raises(DataError, match=r"bad\.parquet: cannot read Parquet"):
+        files.read_table(bad)
+    with pytest.raises(DataError, match="file not found"):
+        files.read_table(tmp_path / "missing.parquet")

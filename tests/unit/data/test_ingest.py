@@ -89,3 +89,16 @@ def test_unknown_read_option_is_a_data_error(params, tmp_path):
 def test_snake_case():
     assert snake_case(" Native-Country ") == "native_country"
     assert snake_case("capital gain (USD)") == "capital_gain_usd"
+
+
+def test_parquet_source_keeps_its_types(params, snapshot_path, tmp_path):
+    """A typed source (Parquet) gives the same snapshot text as the CSV source."""
+    from mlops.core.files import read_table
+
+    frame = read_table(snapshot_path, keep_default_na=False, na_values=[""]).drop(columns="month")
+    frame.to_parquet(tmp_path / "src.parquet", index=False)
+    cfg = params.ingest.model_copy(update={
+        "sources": [str(tmp_path / "src.parquet")], "columns": None, "read_csv": {},
+        "replace": {}, "id_column": "row_id"})  # fmt: skip
+    ingest(cfg, params.data, tmp_path / "again.csv")
+    assert (tmp_path / "again.csv").read_bytes() == snapshot_path.read_bytes()

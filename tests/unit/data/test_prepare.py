@@ -26,3 +26,22 @@ def test_split_depends_on_the_salt_and_fraction():
     assert (in_test_split(ids, "a", 0.2) != in_test_split(ids, "b", 0.2)).any()
     small, large = in_test_split(ids, "a", 0.1), in_test_split(ids, "a", 0.3)
     assert (large | ~small).all()  # growing the fraction only adds rows to test
+
+
+def test_copies_of_a_row_stay_on_one_side_with_a_group_column(params, snapshot_path, tmp_path):
+    """Upsampled copies (same group) never straddle train and test: split by the group."""
+    from mlops.core.files import read_table, write_table
+    from mlops.data.prepare import prepare
+
+    frame = read_table(snapshot_path, keep_default_na=False, na_values=[""]).head(2000)
+    copies = frame.assign(row_id=frame["row_id"] + 100_000)
+    both = pd.concat([frame, copies], ignore_index=True)
+    both.insert(1, "source_id", both["row_id"] % 100_000)
+    write_table(tmp_path / "snap.parquet", both)
+    data = params.data.model_copy(update={"group_column": "source_id"})
+    train, test = prepare(tmp_path / "snap.parquet", data, params.prepare,
+                          tmp_path / "train.parquet", tmp_path / "test.parquet")  # fmt: skip
+    assert set(train["source_id"]).isdisjoint(set(test["source_id"]))
+    assert len(test) % 2 == 0
+    assert 0.1 < len(test) / len(both) < 0.3
+    assert read_table(tmp_path / "test.parquet")["row_id"].tolist() == test["row_id"].tolist()

@@ -62,3 +62,34 @@ def test_single_feature_auc_is_folded():
     y = pd.Series([0, 0, 1, 1])
     assert single_feature_auc(pd.Series([4.0, 3.0, 2.0, 1.0]), y) == 1.0
     assert single_feature_auc(pd.Series(["a", "a", "b", "b"]), y) == 1.0
+
+
+def test_single_feature_auc_equals_scikit_learns(splits):
+    """The counting AUC gives scikit-learn's number, numeric and categorical alike."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from mlops.data.prepare import read_split
+    from mlops.features.select import single_feature_auc
+
+    train = read_split(splits[0])
+    y = train["income"]
+    for column in ["age", "capital_gain", "education", "occupation", "native_country"]:
+        x = train[column]
+        if x.dtype.kind in "iuf" or str(x.dtype) == "Int64":
+            score = x.fillna(x.median()).astype(float)
+        else:
+            filled = x.astype("object").where(x.notna(), "<missing>")
+            score = filled.map(y.groupby(filled).mean())
+        auc = roc_auc_score(y, score)
+        assert np.isclose(single_feature_auc(x, y), max(auc, 1 - auc), rtol=0, atol=1e-12)
+
+
+def test_group_column_is_never_a_feature(params, splits):
+    from mlops.data.prepare import read_split
+
+    train = read_split(splits[0]).assign(source_id=lambda f: f["row_id"] % 7)
+    data = params.data.model_copy(update={"group_column": "source_id"})
+    selection = select_features(train, data, params.featurize)
+    assert "source_id" not in selection["inputs"]
+    assert selection["dropped"]["source_id"].startswith("not a feature: group")

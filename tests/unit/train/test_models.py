@@ -80,7 +80,7 @@ def test_params_reject_an_unknown_model_type_naming_the_known_ones():
     raw = _raw()
     raw["train"]["model"] = "xgboost"
     with pytest.raises(ConfigError, match=r"train\.model: .*unknown model type 'xgboost'; known: "
-                       r"hist_gradient_boosting, logistic_regression"):  # fmt: skip
+                       r"hist_gradient_boosting, lightgbm, logistic_regression"):  # fmt: skip
         parse_params(raw)
 
 

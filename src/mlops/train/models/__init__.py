@@ -8,7 +8,10 @@ A model type is a module in this folder that defines:
   model's input columns to a probability, preprocessing included, so the saved model
   takes raw records in serving exactly as in training;
 - `TRUSTED_TYPES`: the types beyond skops' defaults that its fitted Pipeline holds
-  (loading refuses any other; a model file from a PR is untrusted input).
+  (loading refuses any other; a model file from a PR is untrusted input);
+- optionally `fit_on_cluster(model, frame, target, spec, client) -> Pipeline`: fit with
+  the rows partitioned on a Dask cluster (`train.engine: dask`); see lightgbm.py;
+- optionally `fit_params(spec) -> dict`: keyword arguments for the Pipeline's fit.
 
 Then set `train.model: <module name>` and add its section to params.yaml. Nothing else
 changes. Modules import scikit-learn inside `build`, not at the top: params.yaml is
@@ -33,6 +36,8 @@ class ModelType:
     hyperparameters: type[Strict]
     build: Callable[..., Any]  # (FeatureSpec, Hyperparameters, seed) -> sklearn Pipeline
     trusted_types: frozenset[str]
+    fit_on_cluster: Callable[..., Any] | None = None
+    fit_params: Callable[..., dict[str, Any]] | None = None  # (FeatureSpec) -> Pipeline.fit kwargs
 
 
 @functools.cache
@@ -44,6 +49,11 @@ def model_types() -> dict[str, ModelType]:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         found[info.name] = ModelType(
-            info.name, module.Hyperparameters, module.build, frozenset(module.TRUSTED_TYPES)
+            info.name,
+            module.Hyperparameters,
+            module.build,
+            frozenset(module.TRUSTED_TYPES),
+            getattr(module, "fit_on_cluster", None),
+            getattr(module, "fit_params", None),
         )
     return found
