@@ -90,31 +90,39 @@ class Dvc:
         with quiet():
             return not self.repo.status(targets=[str(target)])
 
-    def pull(self, target: Path | str) -> bool:
-        """Pull a .dvc file's data from the default remote; False if it cannot."""
+    def pull(self, target: Path | str) -> str | None:
+        """Pull a .dvc file's data from the default remote: None when done, else why not
+        (one line: DVC's error and its root cause, e.g. a refused connection)."""
         from dvc.exceptions import DvcException
 
         with quiet():
             try:
                 self.repo.pull(targets=[str(target)])
-                return True
-            except DvcException:
-                return False
+                return None
+            except DvcException as exc:
+                return _reason(exc)
+
+    def push(self) -> int:
+        """Push every tracked output in the cache to the default remote; the number of
+        files sent. A failure is one line naming the remote, its URL and the cause; the
+        local cache is never changed by a push."""
+        remote = self.default_remote()
+        if remote is None:
+            raise DvcError("no default DVC remote: `dvc remote add -d NAME URL` first")
+        name, url = remote
+        with quiet():
+            try:
+                return int(self.repo.push())
+            # DVC lets its filesystems' own errors through (e.g. asyncssh's
+            # SFTPPermissionDenied from a read-only remote): any of them is the remote's.
+            except Exception as exc:
+                raise DvcError(
+                    f"DVC remote {name!r} ({url}): push failed: {_reason(exc)}"
+                ) from None
 
     def add(self, path: Path | str) -> None:
         with quiet():
             self.repo.add(str(path))
-
-    def push(self) -> int:
-        """Push every output of the workspace (data and pipeline) to the default remote;
-        how many files were transferred."""
-        from dvc.exceptions import DvcException
-
-        with quiet():
-            try:
-                return int(self.repo.push())
-            except DvcException as exc:
-                raise DvcError(f"dvc push: {' '.join(str(exc).split())[:300]}") from None
 
     # the remote -----------------------------------------------------------------------
 
@@ -185,6 +193,15 @@ class Dvc:
                 dest.unlink(missing_ok=True)
         log.info("%s", reason)  # after quiet(): it silences every logger, ours too
         return False
+
+
+def _reason(exc: BaseException) -> str:
+    """DVC's message and the innermost cause it wraps, on one line."""
+    root: BaseException = exc
+    while (inner := root.__cause__ or root.__context__) is not None:
+        root = inner
+    parts = [str(exc)] + ([f"{type(root).__name__}: {root}"] if root is not exc else [])
+    return " ".join("; ".join(p for p in parts if p).split())[:300]
 
 
 def usable_remote(root: Path | str = ".") -> str | None:

@@ -9,6 +9,7 @@ challenger, 2 a user-fixable error, printed as one line on stderr.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -45,11 +46,18 @@ def run(args: argparse.Namespace) -> str | tuple[str, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Warnings from any module: one line each on stderr, like the errors below.
+    warnings = logging.StreamHandler(sys.stderr)
+    warnings.setFormatter(logging.Formatter(f"mlops {args.command}: warning: %(message)s"))
+    logger = logging.getLogger("mlops")
+    logger.addHandler(warnings)
     try:
         result = run(args)
     except MlopsError as exc:
         print(f"mlops {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        logger.removeHandler(warnings)
     message, code = result if isinstance(result, tuple) else (result, EXIT_OK)
     print(message)
     return code

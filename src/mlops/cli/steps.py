@@ -20,6 +20,16 @@ def repro(_: argparse.Namespace) -> str:
     return repro()
 
 
+def push(_: argparse.Namespace) -> str:
+    from mlops.adapters.dvc import Dvc
+
+    store = Dvc()
+    try:
+        return f"push: {store.push()} files sent to the DVC remote"
+    finally:
+        store.close()
+
+
 def verdict(args: argparse.Namespace) -> tuple[str, int]:
     from mlops.ci.verdict import verdict
 
@@ -128,6 +138,7 @@ def deploy_pin(args: argparse.Namespace) -> str:
 
 STEPS: dict[str, tuple[StepHandler, str]] = {
     "repro": (repro, "dvc repro, with --pull --allow-missing when a DVC remote is usable"),
+    "push": (push, "dvc push to the default remote; a failure names the remote and the cause"),
     "verdict": (verdict, "exit 0/1/2 on the gate file's decision (the gate check)"),
     "comment-compose": (comment_compose, "PR comment body + meta (env PR_NUMBER, HEAD_SHA)"),
     "comment-post": (comment_post, "validate the comment folder; create or update THE comment"),

@@ -7,11 +7,14 @@ is left as git has it.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from mlops.core.config import Params
 from mlops.core.errors import DataError
 from mlops.data.ingest import ingest
+
+log = logging.getLogger(__name__)
 
 
 def data_dvc_file(snapshot: str) -> str:
@@ -21,7 +24,7 @@ def data_dvc_file(snapshot: str) -> str:
 
 def get_data(params: Params, root: Path | str = ".") -> str:
     """Make the workspace hold the snapshot data.dvc points at; say how it was obtained."""
-    from mlops.adapters.dvc import Dvc
+    from mlops.adapters.dvc import Dvc, usable_remote
 
     root = Path(root)
     dvc_file = root / data_dvc_file(params.paths.snapshot)
@@ -34,8 +37,17 @@ def get_data(params: Params, root: Path | str = ".") -> str:
     try:
         if dvc.is_current(dvc_file):
             return "already present"
-        if dvc.pull(dvc_file):
-            return "pulled from the DVC remote"
+        # A fresh fork's default remote (a local folder that does not exist yet) holds
+        # nothing: rebuild without a word. A configured remote that fails is worth one.
+        remote = usable_remote(root)
+        if remote is not None:
+            failure = dvc.pull(dvc_file)
+            if failure is None:
+                return "pulled from the DVC remote"
+            log.warning(
+                "the DVC remote %r could not be read (%s); rebuilding %s/ from ingest.sources",
+                remote, failure, folder,
+            )  # fmt: skip
         recorded = dvc_file.read_bytes()
         ingest(params.ingest, params.data, root / params.paths.snapshot)
         dvc.add(root / folder)
