@@ -266,7 +266,11 @@ def test_a_registered_version_is_served_from_the_dvc_cache(
 
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
-    version, _ = versions.register(pipeline_copy)
+    # registration only through a passing gate for this very commit (issue 8)
+    head = versions.resolve_commit("HEAD", pipeline_copy)
+    gate = {"decision": "pass", "challenger": {"commit": head}, "champion": {}}
+    version, _ = versions.register(pipeline_copy, gate=gate)
+    versions.assign("staging", version, pipeline_copy)
     versions.assign("prod", version, pipeline_copy)
     params = load_params(pipeline_copy / "params.yaml")
     for spec in ("prod", f"model@{version}"):
