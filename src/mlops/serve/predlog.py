@@ -162,7 +162,9 @@ def read_log(path: Path | str) -> list[dict[str, Any]]:
     for file in files:
         text = file.read_text(encoding="utf-8")
         complete = text if text.endswith("\n") else text[: text.rfind("\n") + 1]
-        rows += [json.loads(line) for line in complete.splitlines() if line]
+        # split on "\n" only: str.splitlines() also breaks at U+0085 and U+2028, which
+        # JSON leaves unescaped inside a string (a client may send them in any text field)
+        rows += [json.loads(line) for line in complete.split("\n") if line]
     return rows
 
 

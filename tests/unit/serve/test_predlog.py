@@ -54,6 +54,15 @@ def test_a_reader_ignores_an_incomplete_last_line(tmp_path) -> None:
     assert [row["request_id"] for row in read_log(tmp_path / CURRENT)] == ["r"]
 
 
+def test_text_with_unicode_line_breaks_stays_one_row(tmp_path) -> None:
+    # JSON leaves U+0085 and U+2028 unescaped; found by schemathesis through the server
+    log = PredictionLog(tmp_path, 10_000, 1, log_inputs=True)
+    odd = "a\x85b\u2028c\x0bd"
+    log.append(log.lines("r", "v1.0.0", [0.5], [1], [{"workclass": odd}]))
+    (row,) = read_log(tmp_path / CURRENT)
+    assert row["inputs"] == {"workclass": odd}
+
+
 def test_rfc3339_is_utc_with_milliseconds() -> None:
     assert rfc3339(datetime(2026, 1, 2, 3, 4, 5, 999999, tzinfo=UTC)) == "2026-01-02T03:04:05.999Z"
 
