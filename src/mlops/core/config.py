@@ -54,6 +54,7 @@ class Paths(Strict):
     predictions: str  # folder of the serving prediction log (JSON Lines; see serve/predlog.py)
     bundle: str  # what the serving image holds: model file + metadata.json (`mlops bundle`)
     deployment: str  # the Kubernetes Deployment whose image `mlops deploy-pin` pins
+    alerts: str  # Prometheus alert rules; `mlops alert-rules` writes the drift rules in it
 
 
 class SimulatedMonths(Strict):
