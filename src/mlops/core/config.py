@@ -264,6 +264,7 @@ class Simulate(Strict):
 class Online(Strict):
     """Drift the serving process computes over its most recent scored rows (online.py)."""
 
+    enabled: bool  # off: /metrics has no drift gauges and requests pay nothing for them
     window: Annotated[int, Field(ge=10)]
     alert_for: Annotated[str, Field(pattern=r"^[1-9][0-9]*[smh]$")]
 

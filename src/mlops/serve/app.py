@@ -140,6 +140,9 @@ class Service:
     def _start_drift(self, loaded: Loaded, schema: RequestSchema) -> None:
         """The online drift window and its gauges, when the model has a profile; without
         one the model serves all the same, and one line says why the gauges are absent."""
+        if not self.params.monitor.online.enabled:
+            log.info("drift gauges off: monitor.online.enabled is false")
+            return
         if self.profile is None:
             log.warning("drift gauges off: no drift profile was given for this model")
             return

@@ -249,6 +249,7 @@ def test_drift_gauges_are_the_batch_monitors_psi_of_the_last_rows_scored(
 @pytest.mark.parametrize(
     ("source", "line"),
     [
+        ("off", "drift gauges off: monitor.online.enabled is false"),
         (None, "drift gauges off: no drift profile was given for this model"),
         ("missing", "drift gauges off: build/profile.json: the bundle has no drift profile"),
         ("broken", "drift gauges off: no drift profile (KeyError: 'features')"),
@@ -256,7 +257,7 @@ def test_drift_gauges_are_the_batch_monitors_psi_of_the_last_rows_scored(
     ],
 )
 def test_without_a_profile_the_model_serves_without_drift_gauges_and_one_line_says_why(
-    make_client, loaded, profile, splits, caplog, source, line
+    make_client, loaded, profile, serve_params, splits, caplog, source, line
 ) -> None:
     def broken(_: Loaded) -> Profile:
         if source == "missing":
@@ -267,8 +268,16 @@ def test_without_a_profile_the_model_serves_without_drift_gauges_and_one_line_sa
                        {**profile.counts, "x": profile.score_counts},
                        profile.score_bins, profile.score_counts)  # fmt: skip
 
+    p = serve_params
+    if source == "off":  # the switch wins over a profile that would work
+        online = p.monitor.online.model_copy(update={"enabled": False})
+        p = p.model_copy(update={"monitor": p.monitor.model_copy(update={"online": online})})
     with caplog.at_level(logging.INFO, logger="mlops.serve"):
-        client = make_client(lambda: loaded, profile=None if source is None else broken)
+        client = make_client(
+            lambda: loaded,
+            params=p,
+            profile={None: None, "off": lambda _: profile}.get(source, broken),
+        )
     assert [r.getMessage() for r in caplog.records if "drift" in r.getMessage()] == [line]
     assert client.get("/ready").status_code == 200
     assert client.post("/predict", json=sample(client, 5, splits)).status_code == 200
