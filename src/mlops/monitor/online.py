@@ -140,8 +140,8 @@ def split_profile(params: Params, model: Any, root: Path | str = ".") -> Profile
     """The profile of a model the working tree's pipeline trained: its train split, and its
     scores on the test split (`paths.train`, `paths.test`). What reference_profile gives
     for the commit whose pipeline wrote them (both are prepare's split of the same
-    snapshot; equal on the default data when checked by hand, no test pins it), without
-    git or DVC: `mlops bundle` and `mlops serve --model workspace` use it."""
+    snapshot; tests/e2e/test_serve.py checks they are equal), without git or DVC:
+    `mlops bundle` and `mlops serve --model workspace` use it."""
     from mlops.data.prepare import read_split
     from mlops.evaluate.predict import input_columns, predict
 
