@@ -93,16 +93,23 @@ def test_the_container_serves_the_holdout_as_evaluated_and_the_canary_judges_it(
     assert "> 0.001 ms" in line  # the only reason it failed
 
 
-def test_the_version_file_is_baked_in(image: str) -> None:
+def test_the_version_file_and_the_drift_profile_are_baked_in(image: str, pipeline_repo) -> None:
     container = subprocess.run(["buildah", "from", "--pull=never", image], capture_output=True,
                                text=True, check=True).stdout.strip()  # fmt: skip
-    try:
-        out = subprocess.run(
-            ["buildah", "run", "--isolation", "chroot", container, "--", "cat", "model/VERSION",
-             "model/metadata.json"],
+
+    def cat(*files: str) -> str:
+        return subprocess.run(
+            ["buildah", "run", "--isolation", "chroot", container, "--", "cat", *files],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
+
+    try:
+        out = cat("model/VERSION", "model/metadata.json")
+        profile = cat("model/profile.json")
     finally:
         subprocess.run(["buildah", "rm", container], capture_output=True, check=False)
     assert out.startswith("workspace\n")
     assert '"version": "workspace"' in out
+    # the reference of the online drift gauges, without git or DVC in the image
+    assert profile == (pipeline_repo / "build/serve/profile.json").read_text()
+    assert '"features"' in profile

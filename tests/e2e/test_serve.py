@@ -257,12 +257,16 @@ def test_a_registered_version_is_served_from_the_dvc_cache(
     pipeline_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """MODEL=prod / model@v1.0.0: the version's model obtained as the review obtains a
-    champion (here: from the DVC cache by the md5 its dvc.lock records), never pickle."""
+    champion (here: from the DVC cache by the md5 its dvc.lock records), never pickle;
+    and its drift profile, made from its commit's data through git and DVC as the
+    monitor's reference is, equal to the one its pipeline's splits give (what the image
+    ships)."""
     from mlops.core.config import load_params
+    from mlops.monitor.online import split_profile
     from mlops.registry import versions
     from mlops.review.store import md5_of
-    from mlops.serve.model import load
-    from support.repos import GIT_IDENTITY
+    from mlops.serve.model import load, load_profile
+    from support.repos import GIT_IDENTITY, git
 
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
@@ -282,3 +286,5 @@ def test_a_registered_version_is_served_from_the_dvc_cache(
         test = read_split(pipeline_copy / "build/test.csv").head(100)
         workspace = load_model(pipeline_copy / "models/model.skops")
         assert np.array_equal(predict(loaded.model, test), predict(workspace, test))
+    profile = load_profile("prod", params, loaded, pipeline_copy)
+    assert profile == split_profile(params, workspace, pipeline_copy)

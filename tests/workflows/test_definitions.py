@@ -368,6 +368,7 @@ def test_pre_commit_hooks_are_local_and_pinned() -> None:
     ids = {h["id"] for h in hooks}
     assert {"ruff-check", "ruff-format", "zizmor", "check-workflows", "check-dependabot"} <= ids
     assert {"dvc-pre-commit", "dvc-pre-push", "dvc-post-checkout", "check-params"} <= ids
+    assert "alert-rules" in ids
     for hook in hooks:
         if hook["language"] == "python":
             assert all("==" in d for d in hook["additional_dependencies"]), hook["id"]
@@ -375,9 +376,11 @@ def test_pre_commit_hooks_are_local_and_pinned() -> None:
             # System hooks run tools of the locked environment only.
             assert hook["language"] == "system"
             entry = hook["entry"]
-            assert entry.startswith("dvc git-hook ") or entry in {"mlops check-params", "mypy"}, (
-                entry
-            )
+            assert entry.startswith("dvc git-hook ") or entry in {
+                "mlops check-params",
+                "mlops alert-rules --check",
+                "mypy",
+            }, entry
     excluded = re.compile(config["exclude"])
     for path in ("reports/metrics.json", "dvc.lock", "data.dvc", "datasets/adult/adult.names"):
         assert excluded.search(path), path

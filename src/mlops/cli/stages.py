@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlops.core.config import Params
-from mlops.core.errors import EXIT_FAIL, EXIT_OK
+from mlops.core.errors import EXIT_FAIL, EXIT_OK, DataError
 
 StageHandler = Callable[[Params, argparse.Namespace], "str | tuple[str, int]"]
 
@@ -149,6 +149,35 @@ def month(text: str) -> str:
     return text
 
 
+def alert_rules(p: Params, args: argparse.Namespace) -> str | tuple[str, int]:
+    from mlops.core.files import write_text
+    from mlops.monitor.online import alerts_file
+
+    path = Path(p.paths.alerts)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the alert rules ({exc.strerror})") from None
+    wanted = alerts_file(text, p.monitor)
+    if wanted == text:
+        return f"alert-rules: {path} holds the drift rules of monitor: in {p.source}"
+    if args.check:
+        return (
+            f"alert-rules: {path} is out of step with monitor: in {p.source}; "
+            "run `mlops alert-rules` to rewrite its drift rules",
+            EXIT_FAIL,
+        )
+    write_text(path, wanted)
+    return f"alert-rules: rewrote the drift rules in {path} from monitor: in {p.source}"
+
+
+def alert_rules_options(parser: argparse.ArgumentParser, _: str) -> None:
+    parser.add_argument(
+        "--check", action="store_true",
+        help="change nothing; exit 1 if the file's drift rules differ from params.yaml's",
+    )  # fmt: skip
+
+
 def serve(p: Params, args: argparse.Namespace) -> str:
     from mlops.serve.server import serve
 
@@ -189,6 +218,7 @@ STAGES: dict[str, tuple[StageHandler, str]] = {
     "simulate": (simulate, "one month of new rows from the source, as is or with a drift"),
     "monitor": (monitor, "drift, decay and staleness vs prod: monitor.json, monitor.md"),
     "serve": (serve, "HTTP service of a model: /predict /health /ready /metadata /metrics"),
+    "alert-rules": (alert_rules, "write the online drift alert rules (paths.alerts) from monitor:"),
 }
 
 # Options beyond --params, per command.
@@ -198,4 +228,5 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser, str], None]] = {
     "simulate": simulate_options,
     "monitor": monitor_options,
     "serve": serve_options,
+    "alert-rules": alert_rules_options,
 }

@@ -113,8 +113,9 @@ def bundle(args: argparse.Namespace) -> str:
 
     # another job of the run may have just pushed the version's tag
     git.fetch_tags(".", os.environ.get("GITHUB_TOKEN", "").strip())
-    paths = load_paths(args.params)
-    meta = bundle(paths, os.environ.get("VERSION", ""))
+    params = load_params(args.params)
+    paths = params.paths
+    meta = bundle(params, os.environ.get("VERSION", ""))
     repository = os.environ.get("GITHUB_REPOSITORY", "").strip()
     if repository:  # in a workflow: the image's name and tag, for the build steps
         name = image_name(repository)

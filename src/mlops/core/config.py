@@ -54,6 +54,7 @@ class Paths(Strict):
     predictions: str  # folder of the serving prediction log (JSON Lines; see serve/predlog.py)
     bundle: str  # what the serving image holds: model file + metadata.json (`mlops bundle`)
     deployment: str  # the Kubernetes Deployment whose image `mlops deploy-pin` pins
+    alerts: str  # Prometheus alert rules; `mlops alert-rules` writes the drift rules in it
 
 
 class SimulatedMonths(Strict):
@@ -263,6 +264,7 @@ class Simulate(Strict):
 class Online(Strict):
     """Drift the serving process computes over its most recent scored rows (online.py)."""
 
+    enabled: bool  # off: /metrics has no drift gauges and requests pay nothing for them
     window: Annotated[int, Field(ge=10)]
     alert_for: Annotated[str, Field(pattern=r"^[1-9][0-9]*[smh]$")]
 

@@ -6,7 +6,7 @@ POST /predict   one record (a JSON object) or a batch (a JSON array of records);
 GET  /health    the process is alive (liveness)
 GET  /ready     the model is loaded and answered a warm-up prediction (readiness)
 GET  /metadata  version, commit, data hash, metrics of that version, the input schema
-GET  /metrics   Prometheus' text format (serve/metrics.py)
+GET  /metrics   Prometheus' text format (serve/metrics.py; online drift: serve/drift.py)
 
 Limits from `serve:` in params.yaml: body bytes and batch rows (413), requests scored at
 once (`max_in_flight`; beyond it 503 with Retry-After, never a queue that grows until the
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -37,6 +38,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mlops.core.config import Params
 from mlops.core.errors import MlopsError
 from mlops.evaluate.predict import input_columns, predict
+from mlops.monitor.online import Profile, RollingDrift
+from mlops.serve.drift import DriftFeed, DriftGauges
 from mlops.serve.metrics import ServeMetrics
 from mlops.serve.model import Loaded, ModelInfo
 from mlops.serve.predlog import PredictionLog
@@ -76,11 +79,13 @@ class Service:
 
     params: Params
     load: Callable[[], Loaded]
+    profile: Callable[[Loaded], Profile] | None = None  # the model's drift profile
     metrics: ServeMetrics = field(default_factory=ServeMetrics)
     loaded: Loaded | None = None
     schema: RequestSchema | None = None
     reason: str = "starting: the model is not loaded yet"
     predlog: PredictionLog | None = None
+    drift: DriftFeed | None = None
     in_flight: int = 0
 
     @property
@@ -130,6 +135,35 @@ class Service:
         log.info(
             "model ready: %s (%s), %d input columns", info.version, info.source, len(schema.names)
         )
+        self._start_drift(loaded, schema)
+
+    def _start_drift(self, loaded: Loaded, schema: RequestSchema) -> None:
+        """The online drift window and its gauges, when the model has a profile; without
+        one the model serves all the same, and one line says why the gauges are absent."""
+        if not self.params.monitor.online.enabled:
+            log.info("drift gauges off: monitor.online.enabled is false")
+            return
+        if self.profile is None:
+            log.warning("drift gauges off: no drift profile was given for this model")
+            return
+        try:
+            profile = self.profile(loaded)
+            unknown = sorted(set(profile.features) - set(schema.names))
+            if unknown:
+                raise MlopsError(f"the profile has inputs the model does not take: {unknown}")
+        except MlopsError as exc:
+            log.warning("drift gauges off: %s", exc)
+            return
+        except Exception as exc:  # a profile that cannot be built: the same one line
+            log.warning("drift gauges off: no drift profile (%s: %s)", type(exc).__name__, exc)
+            return
+        window = RollingDrift(profile, self.params.monitor.online.window)
+        self.drift = DriftFeed(window)
+        self.metrics.registry.register(DriftGauges(window))
+        log.info(
+            "drift gauges on: PSI of %d inputs and of the scores over the last %d scored rows",
+            len(profile.features), window.window,
+        )  # fmt: skip
 
     def _log_failed(self, reason: str) -> None:
         self.metrics.log_errors.inc()
@@ -139,6 +173,8 @@ class Service:
         """Write what the prediction log still holds (at shutdown, after the drain)."""
         if self.predlog is not None:
             self.predlog.close()
+        if self.drift is not None:
+            self.drift.close()
 
     # --- scoring ----------------------------------------------------------------------
 
@@ -178,7 +214,8 @@ class Service:
         assert self.loaded is not None
         assert self.schema is not None
         assert self.predlog is not None
-        frame, stats = self.schema.scored_frame(records)
+        columns, stats = self.schema.scored_columns(records)
+        frame = pd.DataFrame(columns, columns=self.schema.names)
         proba = predict(self.loaded.model, frame)
         labels = (proba >= self.params.evaluate.threshold).astype(int)
         self.metrics.scored(proba, labels, stats)
@@ -186,6 +223,8 @@ class Service:
         version = self.loaded.info.version
         # written by the log's own thread, after the answer: the caller does not wait on it
         self.predlog.submit(request_id, version, scores, flags, records)
+        if self.drift is not None:  # counted by the feed's thread, also after the answer
+            self.drift.submit(columns, proba)
         return {
             "request_id": request_id,
             "model_version": version,
@@ -284,9 +323,14 @@ def request_id_of(request: Request) -> str:
     return given if REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
-def create_app(params: Params, load: Callable[[], Loaded]) -> Guard:
-    """The service for one model; `load` returns it (serve/model.py's `load`, bound)."""
-    service = Service(params, load)
+def create_app(
+    params: Params,
+    load: Callable[[], Loaded],
+    profile: Callable[[Loaded], Profile] | None = None,
+) -> Guard:
+    """The service for one model; `load` returns it (serve/model.py's `load`, bound), and
+    `profile` its drift profile (serve/model.py's `load_profile`, bound)."""
+    service = Service(params, load, profile)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -8,6 +8,12 @@
 - a folder written by `mlops bundle` (model file + metadata.json): what the image holds.
 
 Loading goes through train/model_io.py (skops with an allow-list, never pickle).
+
+Beside the model, its drift profile (monitor/online.py: the bins and counts of its
+training rows and of its scores on held-out rows) for the online drift gauges, from
+where the model comes: the working tree's splits (workspace), `profile.json` in the
+bundle (written by `mlops bundle`), or the version's commit through git and DVC, as
+`mlops monitor` gets its reference (registered versions).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops.adapters import dvc, git
 from mlops.core.config import Params
@@ -24,9 +30,14 @@ from mlops.core.files import read_json
 from mlops.data.fetch import data_dvc_file
 from mlops.registry import versions
 
+if TYPE_CHECKING:
+    from mlops.monitor.online import Profile
+
 WORKSPACE = "workspace"
 METADATA = "metadata.json"
 MODEL_FILE = "model.skops"
+PROFILE_FILE = "profile.json"
+BUNDLE, REGISTERED = "bundle", "registered"
 
 
 class ModelError(MlopsError):
@@ -169,8 +180,18 @@ def load_bundle(folder: Path) -> Loaded:
         model_md5=md5,
         source=f"bundle {folder}",
         metrics=meta.get("metrics"),
+        extra={"profile_md5": meta.get("profile_md5")},
     )
     return Loaded(model, info)
+
+
+def kind_of(spec: str, root: Path) -> str:
+    """WORKSPACE, BUNDLE (a folder) or REGISTERED (prod, model@v1.2.0, v1.2.0)."""
+    if spec in ("", WORKSPACE):
+        return WORKSPACE
+    if (root / spec).is_dir() or Path(spec).is_absolute():
+        return BUNDLE
+    return REGISTERED
 
 
 def load(spec: str, params: Params, root: Path | str = ".") -> Loaded:
@@ -178,12 +199,35 @@ def load(spec: str, params: Params, root: Path | str = ".") -> Loaded:
     root = Path(root)
     spec = spec.strip()
     try:
-        if spec in ("", WORKSPACE):
+        kind = kind_of(spec, root)
+        if kind == WORKSPACE:
             return load_workspace(params, root)
-        if (root / spec).is_dir() or Path(spec).is_absolute():
+        if kind == BUNDLE:
             return load_bundle(root / spec)
         return load_registered(spec, params, root)
     except ModelError:
         raise
     except MlopsError as exc:  # registry, git, DVC: the same one line, as a model error
         raise ModelError(str(exc)) from None
+
+
+def load_profile(spec: str, params: Params, loaded: Loaded, root: Path | str = ".") -> Profile:
+    """The drift profile of the model `spec` names, already `loaded`; an MlopsError (one
+    line: why) when it has none, and the service then serves without drift gauges."""
+    from mlops.monitor.online import Profile, reference_profile, split_profile
+    from mlops.review.store import md5_of
+
+    root = Path(root)
+    spec = spec.strip()
+    kind = kind_of(spec, root)
+    if kind == WORKSPACE:
+        return split_profile(params, loaded.model, root)
+    if kind == BUNDLE:
+        path = root / spec / PROFILE_FILE
+        if not path.is_file():
+            raise ModelError(f"{path}: the bundle has no drift profile (an older `mlops bundle`)")
+        if md5_of(path) != loaded.info.extra.get("profile_md5"):
+            raise ModelError(f"{path}: md5 differs from {METADATA}'s: the profile is damaged")
+        return Profile.read(path)
+    assert loaded.info.commit is not None
+    return reference_profile(params, loaded.info.commit, root=root)

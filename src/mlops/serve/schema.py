@@ -127,11 +127,20 @@ class RequestSchema:
         return self.scored_frame(records)[0]
 
     def scored_frame(self, records: list[dict[str, Any]]) -> tuple[pd.DataFrame, RowStats]:
-        """Records -> the DataFrame the model scores, typed as evaluation reads the test split
-        (pandas' read_csv): integers int64 (float64 with NaN when any is missing), numbers
-        float64, categories object with NaN for a missing value. With it, per column, how
-        many values were missing and how many categories the schema does not list (one pass
-        over the values: these feed /metrics on every request)."""
+        """Records -> the DataFrame the model scores (`scored_columns`, as a frame)."""
+        data, stats = self.scored_columns(records)
+        return pd.DataFrame(data, columns=self.names), stats
+
+    def scored_columns(
+        self, records: list[dict[str, Any]]
+    ) -> tuple[dict[str, np.ndarray], RowStats]:
+        """Records -> the columns of the frame the model scores, typed as evaluation reads
+        the test split (pandas' read_csv): integers int64 (float64 with NaN when any is
+        missing), numbers float64, categories object with NaN for a missing value. With
+        them, per column, how many values were missing and how many categories the schema
+        does not list (one pass over the values: these feed /metrics on every request).
+        The arrays themselves feed the online drift window (reading them back out of the
+        frame costs more than binning them)."""
         data: dict[str, Any] = {}
         missing: dict[str, int] = {}
         unseen: dict[str, int] = {}
@@ -151,7 +160,7 @@ class RequestSchema:
                 data[column.name] = np.array(
                     [math.nan if v is None else v for v in values], dtype=np.float64
                 )
-        return pd.DataFrame(data, columns=self.names), RowStats(missing, unseen)
+        return data, RowStats(missing, unseen)
 
 
 @dataclass(frozen=True)

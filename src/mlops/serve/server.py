@@ -19,10 +19,14 @@ def serve(params: Params, model: str, host: str, port: int, root: Path | str = "
     import uvicorn
 
     from mlops.serve.app import create_app
-    from mlops.serve.model import load
+    from mlops.serve.model import load, load_profile
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    app = create_app(params, lambda: load(model, params, root))
+    app = create_app(
+        params,
+        lambda: load(model, params, root),
+        lambda loaded: load_profile(model, params, loaded, root),
+    )
     config = uvicorn.Config(
         app,
         host=host,

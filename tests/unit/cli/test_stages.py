@@ -82,3 +82,28 @@ def test_check_params_names_the_file_it_checked(elsewhere, capsys):
     assert capsys.readouterr().out.strip() == "check-params: other.yaml is valid"
     assert main(["--params", "missing.yaml", "check-params"]) == 2
     assert capsys.readouterr().err.startswith("mlops check-params: error: missing.yaml: file not")
+
+
+def test_alert_rules_rewrites_the_drift_rules_from_params_and_checks_them(
+    tmp_path, capsys, monkeypatch
+):
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["paths"]["alerts"] = "rules/alerts.yml"
+    raw["monitor"]["prediction_psi"] = 0.25
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(raw))
+    (tmp_path / "rules").mkdir()
+    deployed = (ROOT / "deploy/prometheus/alerts.yml").read_text()
+    (tmp_path / "rules/alerts.yml").write_text(deployed)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--params", "p.yaml", "alert-rules", "--check"]) == 1
+    assert "rules/alerts.yml is out of step with monitor: in p.yaml" in capsys.readouterr().out
+    assert (tmp_path / "rules/alerts.yml").read_text() == deployed  # --check writes nothing
+    assert main(["--params", "p.yaml", "alert-rules"]) == 0
+    assert "rewrote the drift rules in rules/alerts.yml" in capsys.readouterr().out
+    written = (tmp_path / "rules/alerts.yml").read_text()
+    assert written.split("# --- generated")[0] == deployed.split("# --- generated")[0]
+    assert "(mlops_prediction_psi > 0.25)" in written
+    assert main(["--params", "p.yaml", "alert-rules", "--check"]) == 0
+    (tmp_path / "rules/alerts.yml").unlink()
+    assert main(["--params", "p.yaml", "alert-rules"]) == 2
+    assert "rules/alerts.yml: cannot read the alert rules" in capsys.readouterr().err

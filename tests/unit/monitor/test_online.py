@@ -11,10 +11,26 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from mlops.core.errors import DataError
-from mlops.monitor.drift import ReferenceColumn, feature_drift, make_bins, score_psi
-from mlops.monitor.online import Profile, RollingDrift, alert_rules, bin_of, build_profile
+from mlops.monitor.drift import (
+    ReferenceColumn,
+    feature_drift,
+    make_bins,
+    psi_from_counts,
+    score_psi,
+)
+from mlops.monitor.online import (
+    GENERATED,
+    Profile,
+    RollingDrift,
+    alert_rules,
+    alerts_file,
+    bin_of,
+    build_profile,
+)
+from support.repos import ROOT
 
 ODD = [None, float("nan"), "", "12", 12, 12.0, "abc", "Private", "PRIVATE", 10**9, -5, True]
 
@@ -47,6 +63,57 @@ def test_the_window_psi_is_the_batch_psi_of_its_last_rows(reference, params, pro
         assert online[column] == pytest.approx(batch.psi, abs=1e-12), column
     expected = score_psi(reference.scores(), scores[-1500:], params.monitor.bins)
     assert window.prediction_psi() == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_column_bins_at_once_as_one_value_at_a_time(reference, profile):
+    """The server bins whole frames (numpy); each value lands where bin_of puts it, for
+    typed columns as the service builds them and for odd values in an object column."""
+    window = RollingDrift(profile, window=10)
+    frame = reference.test.head(500)
+    for column in reference.inputs:
+        bins = profile.features[column]
+        typed = frame[column].to_numpy()
+        assert list(window.bin_column(column, typed)) == [bin_of(bins, v) for v in typed], column
+        few = typed[:3]  # a few rows take another path
+        assert list(window.bin_column(column, few)) == [bin_of(bins, v) for v in few], column
+        odd = np.array([*frame[column].iloc[:20], *ODD], dtype=object)
+        assert list(window.bin_column(column, odd)) == [bin_of(bins, v) for v in odd], column
+    assert list(window.bin_scores(np.array([0.0, 0.5, 1.0, np.nan]))) == [
+        bin_of(profile.score_bins, v) for v in (0.0, 0.5, 1.0, float("nan"))
+    ]
+
+
+def test_the_ring_holds_exactly_the_last_window_rows(reference, profile):
+    """Batches of every size (empty, larger than the window, without inputs), mixed with
+    single rows: after each, the counts are those of the last `window` rows, recounted."""
+    rng = np.random.default_rng(7)
+    rows = reference.test.head(1200).reset_index(drop=True)
+    scores = rng.random(len(rows))
+    window = RollingDrift(profile, window=150)
+    seen: list[tuple[int, bool]] = []  # (row, with inputs)
+    start = 0
+    for size in [0, 1, 40, 149, 150, 1, 0, 230, 7, 99, 3, 160, 60, 1]:
+        with_inputs = bool(rng.random() < 0.8)
+        part = rows.iloc[start : start + size]
+        if size == 1 and with_inputs:
+            window.add({c: part[c].iloc[0] for c in reference.inputs}, scores[start])
+        else:
+            window.add_batch(part if with_inputs else None, scores[start : start + size])
+        seen += [(i, with_inputs) for i in range(start, start + size)]
+        start += size
+        last = seen[-150:]
+        assert window.rows == len(last)
+        kept = [i for i, has in last if has]
+        psi = window.feature_psi()
+        if not kept:
+            assert psi == {}
+        for column in reference.inputs if kept else []:
+            counts = profile.features[column].counts(rows[column].iloc[kept])
+            expected = psi_from_counts(np.asarray(profile.counts[column]), counts)
+            assert psi[column] == pytest.approx(expected, abs=1e-12), (size, column)
+        if last:
+            expected = score_psi(reference.scores(), scores[[i for i, _ in last]], 10)
+            assert window.prediction_psi() == pytest.approx(expected, abs=1e-12)
 
 
 def test_rows_without_inputs_count_for_the_scores_only(profile):
@@ -91,12 +158,12 @@ tests:
         values: '0.05x60'
     alert_rule_test:
       - eval_time: 10m
-        alertname: MlopsInputFeatureDrift
+        alertname: ModelInputDrift
         exp_alerts: []
       - eval_time: 45m
-        alertname: MlopsInputFeatureDrift
+        alertname: ModelInputDrift
         exp_alerts:
-          - exp_labels: {severity: warning, feature: age, instance: a}
+          - exp_labels: {severity: warn, feature: age, instance: a}
             exp_annotations:
               summary: Input feature age drifted
               description: >-
@@ -104,7 +171,7 @@ tests:
                 The monitor workflow judges the new data and opens the retraining PR when it
                 calls for one.
       - eval_time: 45m
-        alertname: MlopsPredictionDrift
+        alertname: ModelPredictionDrift
         exp_alerts: []
 """
 
@@ -122,3 +189,30 @@ def test_alert_rules_are_valid_and_fire_only_on_a_full_window_over_threshold(par
             [promtool, *command], cwd=tmp_path, capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deployed_alert_rules_are_the_ones_params_yaml_generates(params):
+    """deploy/prometheus/alerts.yml holds alert_rules(monitor:) after its marker line, as
+    `mlops alert-rules` writes them: one source for every drift threshold."""
+    deployed = (ROOT / params.paths.alerts).read_text()
+    assert alerts_file(deployed, params.monitor) == deployed, "run `mlops alert-rules`"
+    groups = yaml.safe_load(deployed)["groups"]
+    assert groups[-1:] == yaml.safe_load(alert_rules(params.monitor))["groups"]
+    assert [g["name"] for g in groups] == ["mlops-model", "mlops-drift"]
+
+
+def test_alerts_file_rewrites_only_its_generated_part(params):
+    hand_written = (
+        "# rules\ngroups:\n  - name: mine\n    rules:\n      - alert: A\n        expr: up == 0\n"
+    )
+    first = alerts_file(hand_written, params.monitor)
+    assert first.startswith(hand_written + "\n" + GENERATED + "\n")
+    assert alerts_file(first, params.monitor) == first  # idempotent
+    stricter = params.monitor.model_copy(
+        update={"drift": params.monitor.drift.model_copy(update={"psi": 0.35})}
+    )
+    second = alerts_file(first, stricter)
+    assert second.startswith(hand_written)
+    rules = {r["alert"]: r for g in yaml.safe_load(second)["groups"] for r in g["rules"]}
+    assert set(rules) == {"A", "ModelInputDrift", "ModelPredictionDrift"}
+    assert rules["ModelInputDrift"]["expr"].startswith("(mlops_feature_psi > 0.35) and")

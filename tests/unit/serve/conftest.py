@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from mlops.monitor.online import Profile, build_profile
 from mlops.serve.app import create_app
 from mlops.serve.model import Loaded, ModelInfo
 
@@ -17,6 +18,17 @@ def loaded(fitted) -> Loaded:
     model, _ = fitted
     info = ModelInfo("v9.9.9", "a" * 40, "b" * 32 + ".dir", "c" * 32, "test", {"roc_auc": 0.9})
     return Loaded(model, info)
+
+
+@pytest.fixture(scope="session")
+def profile(fitted, splits, params) -> Profile:
+    """The model's drift profile: its training rows and its scores on the test split."""
+    from mlops.data.prepare import read_split
+    from mlops.evaluate.predict import input_columns, predict
+
+    model = fitted[0]
+    scores = predict(model, read_split(splits[1]))
+    return build_profile(read_split(splits[0]), input_columns(model), scores, params.monitor)
 
 
 @pytest.fixture
@@ -30,11 +42,11 @@ def serve_params(params, tmp_path: Path):
 def make_client(serve_params) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
-    def make(load: Callable[[], Loaded], params=None, **serve) -> TestClient:
+    def make(load: Callable[[], Loaded], params=None, profile=None, **serve) -> TestClient:
         p = params or serve_params
         if serve:
             p = p.model_copy(update={"serve": p.serve.model_copy(update=serve)})
-        client = TestClient(create_app(p, load))
+        client = TestClient(create_app(p, load, profile))
         client.__enter__()  # runs the lifespan: the model is loaded and warmed up
         clients.append(client)
         return client
@@ -45,5 +57,5 @@ def make_client(serve_params) -> Iterator[Callable[..., TestClient]]:
 
 
 @pytest.fixture
-def client(make_client, loaded) -> TestClient:
-    return make_client(lambda: loaded)
+def client(make_client, loaded, profile) -> TestClient:
+    return make_client(lambda: loaded, profile=lambda _: profile)

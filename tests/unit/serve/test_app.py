@@ -7,11 +7,13 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from mlops.data.prepare import read_split
 from mlops.evaluate.predict import predict
+from mlops.monitor.online import Profile
 from mlops.serve.app import warm_up_record
 from mlops.serve.client import records
 from mlops.serve.model import Loaded, ModelError, load
@@ -206,3 +208,81 @@ def test_the_openapi_body_schema_is_the_request_schema(client) -> None:
     body = spec["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"] == service_of(client).schema.json_schema()
     assert warm_up_record(service_of(client).schema)
+
+
+def test_drift_gauges_are_the_batch_monitors_psi_of_the_last_rows_scored(
+    make_client, loaded, profile, serve_params, splits
+) -> None:
+    """Rows of every request (single rows and batches, odd values too) enter the window
+    after the answer; /metrics then shows the PSI the batch monitor computes on the last
+    `monitor.online.window` rows sent, per input and of the scores."""
+    from mlops.data.prepare import read_split
+    from mlops.monitor.drift import ReferenceColumn, feature_drift, score_psi
+
+    online = serve_params.monitor.online.model_copy(update={"window": 100})
+    p = serve_params.model_copy(
+        update={"monitor": serve_params.monitor.model_copy(update={"online": online})}
+    )
+    client = make_client(lambda: loaded, params=p, profile=lambda _: profile)
+    rows = sample(client, 260, splits)
+    rows[200] = {**rows[200], "workclass": None, "native_country": "Atlantis", "age": 90}
+    assert metric(client, "mlops_drift_window_rows") == 0
+    assert "mlops_feature_psi{" not in client.get("/metrics").text  # no rows: no figure
+    scores = []
+    for chunk in (rows[:1], rows[1:60], rows[60:61], rows[61:]):
+        body = client.post("/predict", json=chunk if len(chunk) > 1 else chunk[0]).json()
+        scores += [s["score"] for s in body["predictions"]]
+    service_of(client).drift.flush()
+    assert metric(client, "mlops_drift_window_rows") == 100
+    last = pd.DataFrame(rows[-100:])
+    train = read_split(splits[0])
+    for name in profile.features:
+        reference = ReferenceColumn.of(train[name], p.monitor.bins, p.monitor.min_category_share)
+        expected = feature_drift(reference, last[name]).psi
+        assert metric(client, "mlops_feature_psi", feature=name) == pytest.approx(expected), name
+    held_out = predict(loaded.model, read_split(splits[1]))
+    expected = score_psi(held_out, np.array(scores[-100:]), p.monitor.bins)
+    assert metric(client, "mlops_prediction_psi") == pytest.approx(expected)
+    assert metric(client, "mlops_feature_psi", feature="age") > 0  # the series exist
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("off", "drift gauges off: monitor.online.enabled is false"),
+        (None, "drift gauges off: no drift profile was given for this model"),
+        ("missing", "drift gauges off: build/profile.json: the bundle has no drift profile"),
+        ("broken", "drift gauges off: no drift profile (KeyError: 'features')"),
+        ("foreign", "drift gauges off: the profile has inputs the model does not take: ['x']"),
+    ],
+)
+def test_without_a_profile_the_model_serves_without_drift_gauges_and_one_line_says_why(
+    make_client, loaded, profile, serve_params, splits, caplog, source, line
+) -> None:
+    def broken(_: Loaded) -> Profile:
+        if source == "missing":
+            raise ModelError("build/profile.json: the bundle has no drift profile")
+        if source == "broken":
+            return Profile.from_dict({})
+        return Profile({**profile.features, "x": profile.score_bins},
+                       {**profile.counts, "x": profile.score_counts},
+                       profile.score_bins, profile.score_counts)  # fmt: skip
+
+    p = serve_params
+    if source == "off":  # the switch wins over a profile that would work
+        online = p.monitor.online.model_copy(update={"enabled": False})
+        p = p.model_copy(update={"monitor": p.monitor.model_copy(update={"online": online})})
+    with caplog.at_level(logging.INFO, logger="mlops.serve"):
+        client = make_client(
+            lambda: loaded,
+            params=p,
+            profile={None: None, "off": lambda _: profile}.get(source, broken),
+        )
+    assert [r.getMessage() for r in caplog.records if "drift" in r.getMessage()] == [line]
+    assert client.get("/ready").status_code == 200
+    assert client.post("/predict", json=sample(client, 5, splits)).status_code == 200
+    text = client.get("/metrics").text
+    assert "mlops_rows_scored_total 5.0" in text
+    assert "mlops_drift_window_rows" not in text
+    assert "mlops_feature_psi" not in text
+    assert service_of(client).drift is None
