@@ -266,7 +266,7 @@ def test_a_registered_version_is_served_from_the_dvc_cache(
     from mlops.registry import versions
     from mlops.review.store import md5_of
     from mlops.serve.model import load, load_profile
-    from support.repos import GIT_IDENTITY, git
+    from support.repos import GIT_IDENTITY
 
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
