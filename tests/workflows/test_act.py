@@ -650,6 +650,7 @@ def test_rollback_workflow_puts_an_earlier_version_back_in_prod(
     assert f"image: ghcr.io/acme/models:{first} # mlops:image" in pinned
     post = ["api", "--method", "POST", "repos/acme/models/pulls"]
     (create,) = [c for c in rolled.calls("gh") if c["argv"][:4] == post]
+    assert create["tokens"]["GH_TOKEN"]
     sent = json.loads((rolled.record / "pulls/POST-1.json").read_text())
     assert (sent["head"], sent["base"]) == ("mlops/deploy-prod", "main")
     assert sent["title"] == f"Deploy model {first} to prod"
