@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -81,15 +81,26 @@ def write_table(path: Path | str, frame: pd.DataFrame) -> None:
         write_csv(path, frame)
 
 
-def read_table(path: Path | str, **csv_options: Any) -> pd.DataFrame:
-    """Read a data file written by write_table (or any CSV); options apply to CSV only."""
+def read_table(
+    path: Path | str, columns: Collection[str] | None = None, **csv_options: Any
+) -> pd.DataFrame:
+    """Read a data file written by write_table (or any CSV): only `columns` that it has,
+    if given (Parquet reads just those). Other options apply to CSV only."""
     path = Path(path)
     if not is_parquet(path):
+        if columns is not None:
+            wanted = set(columns)
+            csv_options["usecols"] = lambda c: c in wanted
         return read_csv(path, **csv_options)
     if not path.exists():
         raise DataError(f"{path}: file not found (run the stage that writes it first)")
     try:
-        frame: pd.DataFrame = pd.read_parquet(path, engine="pyarrow")
+        if columns is not None:
+            import pyarrow.parquet as pq
+
+            present = set(pq.read_schema(path).names)
+            columns = [c for c in columns if c in present]
+        frame: pd.DataFrame = pd.read_parquet(path, engine="pyarrow", columns=columns)
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         detail = " ".join(str(exc).split())
         raise DataError(f"{path}: cannot read Parquet ({detail})") from None

@@ -32,7 +32,7 @@ from mlops.adapters import dvc, git, github
 from mlops.ci.inputs import WorkflowError, environ, need
 from mlops.core.config import Params, load_params
 from mlops.core.errors import DataError
-from mlops.core.files import read_json
+from mlops.core.files import read_json, read_table
 from mlops.core.markdown import GITHUB_COMMENT_LIMIT, fit_to_limit
 from mlops.data.fetch import data_dvc_file
 from mlops.monitor.months import MONTH, month_after, month_number
@@ -48,10 +48,8 @@ def snapshot_months(params: Params, root: Path) -> list[str]:
     path = root / params.paths.snapshot
     if not path.exists():
         raise DataError(f"{path}: not found; run `make data` (mlops get-data) first")
-    import pandas as pd
-
     column = params.data.time_column
-    months = pd.read_csv(path, usecols=[column], dtype=str)[column].dropna()
+    months = read_table(path, [column], dtype=str)[column].dropna().astype(str)
     return sorted(months.unique())
 
 
@@ -168,8 +166,6 @@ def no_retraining(document: dict[str, Any]) -> str | None:
 def _append(params: Params, root: Path, month: str) -> tuple[Params, dict[str, Any]]:
     """Move ingest.until_month to `month`, re-ingest, `dvc add`: the new params and what
     was appended."""
-    import pandas as pd
-
     from mlops.data.ingest import ingest
 
     until = params.ingest.until_month
@@ -178,7 +174,7 @@ def _append(params: Params, root: Path, month: str) -> tuple[Params, dict[str, A
             f"nothing to append: ingest.until_month is already {until} (the new rows are "
             f"of {month})"
         )
-    before_rows = len(pd.read_csv(root / params.paths.snapshot, usecols=[params.data.id_column]))
+    before_rows = len(read_table(root / params.paths.snapshot, [params.data.id_column]))
     before = set_until_month(root / params.source, month)
     params = load_params(root / params.source)
     total = len(ingest(params.ingest, params.data, root / params.paths.snapshot))

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from mlops.core.config import Params, Prepare
 from mlops.core.errors import DataError
-from mlops.core.files import read_csv
+from mlops.core.files import read_table
 from mlops.data.prepare import in_test_split, read_split
 from mlops.registry.versions import Champion
 from mlops.review.policy import Decision, RowsCheck, decide
@@ -60,7 +60,7 @@ def removed_rows(champion: Side, frame: pd.DataFrame, params: Params) -> RowsChe
     if key not in frame.columns:
         raise DataError(f"the scored rows have no id column {key!r}")
     wanted = {key, data.time_column}
-    snapshot = read_csv(champion.snapshot_path, usecols=lambda c: c in wanted, low_memory=False)
+    snapshot = read_table(champion.snapshot_path, wanted, low_memory=False)
     if key not in snapshot.columns:
         raise DataError(f"the champion's data has no id column {key!r}")
     test = snapshot[in_test_split(snapshot[key], prepare.split_salt, prepare.test_fraction)]

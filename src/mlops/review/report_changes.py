@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from mlops.core.config import Params
-from mlops.core.files import read_csv
+from mlops.core.files import read_table
 from mlops.core.markdown import table
 from mlops.review import datadiff
 from mlops.review.compare import Review
@@ -69,7 +69,7 @@ def params_section(base: Side, head: Side) -> str:
 
 
 def _read(path: Path | None) -> pd.DataFrame | None:
-    return read_csv(path, low_memory=False) if path is not None and path.exists() else None
+    return read_table(path, low_memory=False) if path is not None and path.exists() else None
 
 
 def _psi_reading(value: float) -> str:

@@ -114,6 +114,16 @@ def test_round_trip_and_stable_bytes(tmp_path, name):
     assert pd.isna(back["sex"].iloc[1])
 
 
+@pytest.mark.parametrize("name", ["t.parquet", "t.csv"])
+def test_only_the_wanted_columns_that_exist_are_read(tmp_path, name):
+    # the review and the monitor read a few columns of a snapshot in either format
+    frame = pd.DataFrame({"row_id": [1, 2], "month": ["2025-01", "2025-02"], "age": [30, 40]})
+    files.write_table(tmp_path / name, frame)
+    back = files.read_table(tmp_path / name, ["month", "row_id", "not_there"])
+    assert sorted(back.columns) == ["month", "row_id"]
+    assert back["row_id"].tolist() == [1, 2]
+
+
 def test_unreadable_parquet_is_a_data_error(tmp_path):
     bad = tmp_path / "bad.parquet"
     bad.write_text("not parquet")
