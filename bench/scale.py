@@ -126,7 +126,7 @@ def scale_params(repo: Path, source: Path) -> None:
     )
     params["ingest"].update(
         sources=[str(source)], columns=None, read_csv={}, missing_values=[], replace={},
-        id_column="row_id",
+        id_column="row_id", until_month=None,
     )  # fmt: skip
     params["data"]["group_column"] = "source_id"
     path.write_text(yaml.safe_dump(params, sort_keys=False))

@@ -23,6 +23,14 @@ def in_test_split(row_ids: pd.Series, salt: str, test_fraction: float) -> np.nda
     return unit_interval(row_ids, f"split:{salt}", "split") < test_fraction
 
 
+def test_mask(frame: pd.DataFrame, data: Data, cfg: Prepare) -> np.ndarray:
+    """True for the frame's rows in the test split. Rows that share a group (copies of one
+    entity, `data.group_column`) share the group's side of the split; else each row id
+    decides. The one definition prepare, the review and the monitor use."""
+    key = frame[data.group_column or data.id_column]
+    return in_test_split(key, cfg.split_salt, cfg.test_fraction)
+
+
 def clean(frame: pd.DataFrame, data: Data) -> pd.DataFrame:
     """Label to 0/1 and a fixed row order. The snapshot is already normalised by ingest."""
     out = frame.copy()
@@ -37,9 +45,7 @@ def prepare(
     snapshot: Path | str, data: Data, cfg: Prepare, train_out: Path | str, test_out: Path | str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = clean(read_typed(snapshot, data), data)
-    # Rows that share a group (copies of one entity) share the group's side of the split.
-    key = frame[data.group_column or data.id_column]
-    in_test = in_test_split(key, cfg.split_salt, cfg.test_fraction)
+    in_test = test_mask(frame, data, cfg)
     train, test = frame[~in_test], frame[in_test]
     write_table(train_out, train)
     write_table(test_out, test)

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from mlops.adapters import dvc, git
 from mlops.core.config import Bootstrap, Data, Params, Prepare
 from mlops.data.fetch import data_dvc_file
-from mlops.data.prepare import clean, in_test_split
+from mlops.data.prepare import clean, test_mask
 from mlops.data.validate import read_snapshot
 from mlops.evaluate.predict import input_columns, predict
 from mlops.monitor.drift import ReferenceColumn
@@ -129,7 +129,7 @@ def load_reference(
         assert side.snapshot_path is not None
         model = load_model(side.model_path)
         frame = plain(clean(read_snapshot(side.snapshot_path, data), data))
-    in_test = in_test_split(frame[data.id_column], split.split_salt, split.test_fraction)
+    in_test = test_mask(frame, data, split)
     return Reference(
         champion,
         model,

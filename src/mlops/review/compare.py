@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 from mlops.core.config import Params, Prepare
 from mlops.core.errors import DataError
 from mlops.core.files import read_table
-from mlops.data.prepare import in_test_split, read_split
+from mlops.data.prepare import read_split, test_mask
 from mlops.registry.versions import Champion
 from mlops.review.policy import Decision, RowsCheck, decide
 from mlops.review.policy_source import Policy
@@ -54,16 +55,22 @@ def removed_rows(champion: Side, frame: pd.DataFrame, params: Params) -> RowsChe
         prepare = Prepare.model_validate(raw.get("prepare"))
     except ValidationError:  # an older or odd params.yaml: the split as configured here
         prepare = params.prepare
-    raw_data = raw.get("data")
-    named = raw_data.get("id_column") if isinstance(raw_data, dict) else None
+    found = raw.get("data")
+    raw_data: dict[str, Any] = found if isinstance(found, dict) else {}
+    named = raw_data.get("id_column")
     key = named if isinstance(named, str) and named else data.id_column
+    grouped = raw_data.get("group_column", data.group_column)
+    group = grouped if isinstance(grouped, str) and grouped else None
     if key not in frame.columns:
         raise DataError(f"the scored rows have no id column {key!r}")
-    wanted = {key, data.time_column}
+    wanted = {key, data.time_column} | ({group} if group else set())
     snapshot = read_table(champion.snapshot_path, wanted, low_memory=False)
-    if key not in snapshot.columns:
-        raise DataError(f"the champion's data has no id column {key!r}")
-    test = snapshot[in_test_split(snapshot[key], prepare.split_salt, prepare.test_fraction)]
+    for column in (key, group):
+        if column and column not in snapshot.columns:
+            raise DataError(f"the champion's data has no column {column!r}")
+    # the champion's split: its id and group columns, its salt and fraction
+    split_by = data.model_copy(update={"id_column": key, "group_column": group})
+    test = snapshot[test_mask(snapshot, split_by, prepare)]
     gone = test[~test[key].isin(set(frame[key]))]
     by_period: tuple[tuple[str, int], ...] = ()
     if data.time_column in gone.columns:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
@@ -115,3 +116,25 @@ def test_the_champions_test_rows_missing_from_the_scored_rows_are_counted(
     moved = champion_with(snapshot_path, params)
     moved.params = {"prepare": {**params.prepare.model_dump(), "split_salt": "other"}}
     assert removed_rows(moved, test, params).removed > 0.7 * len(test)
+
+
+def test_a_split_by_group_is_the_champions_split_too(params, snapshot_path, tmp_path) -> None:
+    """With data.group_column the champion's test rows are those its group hashes into
+    (as prepare split them), from a Parquet snapshot too: scoring the same rows removes none."""
+    from mlops.core.files import read_table, write_table
+    from mlops.data.prepare import prepare
+
+    frame = read_table(snapshot_path, keep_default_na=False, na_values=[""]).head(3000)
+    copies = frame.assign(row_id=frame["row_id"] + 100_000)
+    both = pd.concat([frame, copies], ignore_index=True)
+    both.insert(1, "source_id", both["row_id"] % 100_000)
+    write_table(tmp_path / "snap.parquet", both)
+    data = params.data.model_copy(update={"group_column": "source_id"})
+    grouped = params.model_copy(update={"data": data})
+    _, test = prepare(tmp_path / "snap.parquet", data, params.prepare,
+                      tmp_path / "train.parquet", tmp_path / "test.parquet")  # fmt: skip
+    champion = champion_with(tmp_path / "snap.parquet", grouped)
+    champion.params["data"] = data.model_dump()
+    check = removed_rows(champion, test, grouped)
+    assert (check.champion_rows, check.removed) == (len(test), 0)
+
