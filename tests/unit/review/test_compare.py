@@ -137,4 +137,3 @@ def test_a_split_by_group_is_the_champions_split_too(params, snapshot_path, tmp_
     champion.params["data"] = data.model_dump()
     check = removed_rows(champion, test, grouped)
     assert (check.champion_rows, check.removed) == (len(test), 0)
-
