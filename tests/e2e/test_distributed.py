@@ -28,7 +28,7 @@ def test_a_model_trained_on_a_two_worker_cluster_passes_the_same_gate(pipeline_c
     assert training["model"] == "lightgbm"
     assert training["engine"] == "dask (2 workers)"
     metrics = json.loads((repo / "reports/metrics.json").read_text())
-    assert metrics["roc_auc"] > 0.925  # the default model scores 0.9300
+    assert metrics["roc_auc"] > 0.925  # the default model scores 0.9271
 
     # The model file is skops with an allow-list, like every model: no pickle.
     data = (repo / "models/model.skops").read_bytes()
