@@ -205,6 +205,10 @@ class Bootstrap(Strict):
     resamples: Annotated[int, Field(ge=100, le=100_000)]
     confidence: Annotated[float, Field(ge=0.5, lt=1.0)]
     seed: Annotated[int, Field(ge=0)]
+    # Past this many rows each resample draws max_rows rows (m-out-of-n, rescaled): the
+    # review's cost stops growing with the test split. A default, so that a base branch
+    # whose params.yaml predates the key still has a policy.
+    max_rows: Annotated[int, Field(ge=10_000)] = 50_000
 
 
 class Gate(Strict):

@@ -36,30 +36,49 @@ def _grouped(p: np.ndarray) -> tuple[np.ndarray, int]:
     return inverse, int(inverse.max()) + 1
 
 
-def weighted_roc_auc(y: np.ndarray, groups: tuple[np.ndarray, int], w: np.ndarray) -> float:
-    """ROC AUC with row weights (ties count one half), as the Mann-Whitney statistic."""
+def _by_score(
+    groups: tuple[np.ndarray, int], y: np.ndarray, w: np.ndarray | None, rows: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weight of positives and of negatives at each distinct score: rows weighted by `w`
+    (all rows), or the drawn `rows` (indices, repeats counted)."""
     inverse, k = groups
-    pos = np.bincount(inverse, weights=w * y, minlength=k)
-    neg = np.bincount(inverse, weights=w * (1 - y), minlength=k)
+    if rows is not None:
+        # only the distinct scores drawn: a draw costs m log m, whatever the n rows
+        _, inverse = np.unique(inverse[rows], return_inverse=True)
+        k, y, w = int(inverse.max()) + 1, y[rows], None
+    pos = np.bincount(inverse, weights=y if w is None else w * y, minlength=k)
+    neg = np.bincount(inverse, weights=(1 - y) if w is None else w * (1 - y), minlength=k)
+    return pos, neg
+
+
+def _roc_auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """ROC AUC from weights by ascending score (ties count one half): Mann-Whitney."""
     below = np.cumsum(neg) - neg
     total = pos.sum() * neg.sum()
     return float(np.dot(pos, below + 0.5 * neg) / total) if total > 0 else float("nan")
 
 
-def weighted_average_precision(
-    y: np.ndarray, groups: tuple[np.ndarray, int], w: np.ndarray
-) -> float:
-    """Average precision (scikit-learn's step definition) with row weights."""
-    inverse, k = groups
-    pos = np.bincount(inverse, weights=w * y, minlength=k)[::-1]
-    neg = np.bincount(inverse, weights=w * (1 - y), minlength=k)[::-1]
-    tp, fp = np.cumsum(pos), np.cumsum(neg)
+def _average_precision(pos: np.ndarray, neg: np.ndarray) -> float:
+    """Average precision (scikit-learn's step definition) from weights by ascending score."""
+    tp, fp = np.cumsum(pos[::-1]), np.cumsum(neg[::-1])
     if tp[-1] <= 0:
         return float("nan")
     seen = (tp + fp) > 0
     precision = np.divide(tp, tp + fp, out=np.ones_like(tp), where=seen)
     recall_step = np.diff(np.concatenate([[0.0], tp / tp[-1]]))
     return float(np.dot(recall_step, precision))
+
+
+def weighted_roc_auc(y: np.ndarray, groups: tuple[np.ndarray, int], w: np.ndarray) -> float:
+    """ROC AUC with row weights (ties count one half), as the Mann-Whitney statistic."""
+    return _roc_auc(*_by_score(groups, y, w, None))
+
+
+def weighted_average_precision(
+    y: np.ndarray, groups: tuple[np.ndarray, int], w: np.ndarray
+) -> float:
+    """Average precision (scikit-learn's step definition) with row weights."""
+    return _average_precision(*_by_score(groups, y, w, None))
 
 
 class _Rows:
@@ -77,16 +96,41 @@ class _Rows:
         self.fn = (1 - predicted) * y
 
     def metric(self, name: str, w: np.ndarray) -> float:
-        total = w.sum()
-        if name == "roc_auc":
-            return weighted_roc_auc(self.y, self.groups, w)
-        if name == "pr_auc":
-            return weighted_average_precision(self.y, self.groups, w)
-        if name == "f1":
-            tp, fp, fn = np.dot(w, self.tp), np.dot(w, self.fp), np.dot(w, self.fn)
-            return float(2 * tp / (2 * tp + fp + fn)) if tp > 0 else 0.0
-        per_row = {"log_loss": self.log_loss, "brier": self.brier, "accuracy": self.correct}
-        return float(np.dot(w, per_row[name]) / total)
+        return self.metrics(w, None, (name,))[0]
+
+    def metrics(
+        self, w: np.ndarray | None, rows: np.ndarray | None, names: tuple[str, ...] = METRICS
+    ) -> list[float]:
+        """`names` on the rows weighted by `w`, or on the drawn `rows` (indices): the two
+        curve metrics share one pass over the scores."""
+
+        def total(per_row: np.ndarray) -> float:
+            return float(per_row[rows].sum() if w is None else np.dot(w, per_row))
+
+        if w is None:
+            assert rows is not None  # weights or drawn rows: one of the two
+            weight = float(len(rows))
+        else:
+            weight = float(w.sum())
+        curve = (
+            _by_score(self.groups, self.y, w, rows) if {"roc_auc", "pr_auc"} & set(names) else None
+        )
+        out = []
+        for name in names:
+            if name == "roc_auc":
+                assert curve is not None
+                out.append(_roc_auc(*curve))
+            elif name == "pr_auc":
+                assert curve is not None
+                out.append(_average_precision(*curve))
+            elif name == "f1":
+                tp, fp, fn = total(self.tp), total(self.fp), total(self.fn)
+                out.append(float(2 * tp / (2 * tp + fp + fn)) if tp > 0 else 0.0)
+            else:
+                per_row = {"log_loss": self.log_loss, "brier": self.brier,
+                           "accuracy": self.correct}[name]  # fmt: skip
+                out.append(total(per_row) / weight)
+        return out
 
 
 @dataclass(frozen=True)
@@ -133,9 +177,11 @@ def paired_bootstrap(
     rng = np.random.default_rng(cfg.seed)
     diffs = np.empty((cfg.resamples, len(METRICS)))
     for b in range(cfg.resamples):
-        w = np.bincount(rng.integers(0, n, size=n), minlength=n).astype(np.float64)
-        for j, m in enumerate(METRICS):
-            diffs[b, j] = rows_head.metric(m, w) - rows_base.metric(m, w)
+        w, rows = _resample(rng, n, cfg)
+        diffs[b] = np.subtract(rows_head.metrics(w, rows), rows_base.metrics(w, rows))
+    if n > cfg.max_rows:
+        point = np.array([point_head[m] - point_base[m] for m in METRICS])
+        diffs = _rescaled(diffs, point, cfg.max_rows, n)
     alpha = (1 - cfg.confidence) / 2
     out = {}
     for j, m in enumerate(METRICS):
@@ -143,6 +189,25 @@ def paired_bootstrap(
         low, high = np.quantile(column, [alpha, 1 - alpha]) if len(column) else (np.nan,) * 2
         out[m] = Change(m, point_base[m], point_head[m], float(low), float(high), cfg.confidence)
     return out
+
+
+def _resample(
+    rng: np.random.Generator, n: int, cfg: Bootstrap
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """One bootstrap draw: per-row counts of n rows drawn from n (weights), or, past
+    `cfg.max_rows`, the indices of max_rows rows drawn from n (m-out-of-n): each draw then
+    costs max_rows, not n."""
+    if n <= cfg.max_rows:
+        return np.bincount(rng.integers(0, n, size=n), minlength=n).astype(np.float64), None
+    return None, rng.integers(0, n, size=cfg.max_rows)
+
+
+def _rescaled(replicates: np.ndarray, point: np.ndarray, m: int, n: int) -> np.ndarray:
+    """m-out-of-n bootstrap (Bickel, Goetze & van Zwet 1997): a statistic on m of n rows
+    spreads sqrt(n/m) times wider than on all n, so the replicates' deviations from the
+    full-data value are shrunk by sqrt(m/n) before their percentiles are taken."""
+    rescaled: np.ndarray = point + (replicates - point) * np.sqrt(m / n)
+    return rescaled
 
 
 def prior_log_loss(y: np.ndarray) -> float:
@@ -230,6 +295,9 @@ def bootstrap_replicates(
     rng = np.random.default_rng([cfg.seed, stream])
     replicates = np.empty(cfg.resamples)
     for b in range(cfg.resamples):
-        w = np.bincount(rng.integers(0, n, size=n), minlength=n).astype(np.float64)
-        replicates[b] = rows.metric(metric, w)
-    return rows.metric(metric, np.ones(n)), replicates
+        w, drawn = _resample(rng, n, cfg)
+        replicates[b] = rows.metrics(w, drawn, (metric,))[0]
+    value = rows.metric(metric, np.ones(n))
+    if n > cfg.max_rows:
+        replicates = _rescaled(replicates, np.asarray(value), cfg.max_rows, n)
+    return value, replicates

@@ -80,3 +80,27 @@ def test_each_model_gets_its_own_columns():
     assert comparison.changes["roc_auc"].delta > 0  # b helps
     with pytest.raises(DataError, match=r"^champion model needs column 'a'"):
         compare_models(champion, challenger, frame.drop(columns=["a"]), DATA, EVALUATE, BOOT)
+
+
+def test_past_max_rows_each_resample_draws_max_rows_and_the_interval_is_rescaled():
+    """m-out-of-n: on 60,000 rows, resamples of 10,000 rows rescaled by sqrt(m/n) give the
+    interval that full resamples give (within the bootstrap's own noise), at a sixth of
+    the rows per resample; the point values are the full rows' own."""
+    rng = np.random.default_rng(7)
+    n = 60_000
+    y = (rng.random(n) < 0.25).astype(np.float64)
+    base = np.clip(0.25 + 0.35 * (y - 0.25) + rng.normal(0, 0.2, n), 0.001, 0.999)
+    head = np.clip(base + 0.05 * (y - 0.5) + rng.normal(0, 0.05, n), 0.001, 0.999)
+    full = paired_bootstrap(y, base, head, 0.5, BOOT.model_copy(update={"max_rows": 100_000}))
+    drawn = paired_bootstrap(y, base, head, 0.5, BOOT.model_copy(update={"max_rows": 10_000}))
+    for metric in METRICS:
+        assert drawn[metric].base == full[metric].base  # point values: all rows
+        assert drawn[metric].head == full[metric].head
+        width = full[metric].high - full[metric].low
+        assert width > 0, metric
+        assert drawn[metric].high - drawn[metric].low == pytest.approx(width, rel=0.25), metric
+        centre = (full[metric].high + full[metric].low) / 2
+        assert (drawn[metric].high + drawn[metric].low) / 2 == pytest.approx(centre, abs=width / 4)
+    # without the rescaling the interval of 10,000-row resamples would be sqrt(6) wider
+    roc_width = full["roc_auc"].high - full["roc_auc"].low
+    assert drawn["roc_auc"].high - drawn["roc_auc"].low < 0.6 * np.sqrt(6) * roc_width
