@@ -47,6 +47,13 @@ def params_with_threads(repo: Path, threads: int) -> str:
     return name
 
 
+def start(repo: Path, threads: int, env: dict[str, str]) -> subprocess.Popen[str]:
+    command = [sys.executable, "-c", TRAIN_AND_SCORE, params_with_threads(repo, threads)]
+    return subprocess.Popen(
+        command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
 def test_same_model_bytes_and_metrics_with_one_or_two_threads_and_under_load(pipeline_copy):
     """The reference is the pipeline's own run (threads: 1): dvc.lock's model md5 and
     metrics.json. Against it, a fit with one thread and a fit with two run at once, beside
@@ -60,13 +67,7 @@ def test_same_model_bytes_and_metrics_with_one_or_two_threads_and_under_load(pip
     env = {**tool_env(repo), "OMP_WAIT_POLICY": "PASSIVE"}
     burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
-        fits = {
-            threads: subprocess.Popen(
-                [sys.executable, "-c", TRAIN_AND_SCORE, params_with_threads(repo, threads)],
-                cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            )  # fmt: skip
-            for threads in (1, 2)
-        }
+        fits = {threads: start(repo, threads, env) for threads in (1, 2)}
         outputs = {threads: fit.communicate(timeout=300) for threads, fit in fits.items()}
     finally:
         burner.kill()

@@ -93,6 +93,10 @@ class Data(Strict):
 class Validate(Strict):
     max_missing_rate: Rate
     min_rows: Annotated[int, Field(ge=1)]
+    # In each side of the split, rows of each class (data/contract.py). Below it the
+    # early-stopping holdout (a tenth of train) may hold no row of a class, and the test
+    # metrics are undefined or noise.
+    min_class_rows: Annotated[int, Field(ge=1)] = 10
 
 
 class Prepare(Strict):
