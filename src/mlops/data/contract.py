@@ -162,13 +162,13 @@ def check_rows(
         side: {"rows": int(mask.sum()), "positive": int(positive[mask].sum())}
         for side, mask in (("train", ~in_test), ("test", in_test))
     }
-    for side, counts in sides.items():
-        fewest = min(counts["positive"], counts["rows"] - counts["positive"])
+    for side, sizes in sides.items():
+        fewest = min(sizes["positive"], sizes["rows"] - sizes["positive"])
         if fewest < rules.min_class_rows:
             raise ConfigError(
                 f"{source}: prepare.test_fraction: {split.test_fraction} (split_salt "
                 f"{split.split_salt!r}) leaves the {side} side of the split "
-                f"{counts['rows']} rows, {counts['positive']} of them "
+                f"{sizes['rows']} rows, {sizes['positive']} of them "
                 f"{data.positive_label!r}: each side needs validate.min_class_rows="
                 f"{rules.min_class_rows} rows of each class (the data: {len(frame)} rows, "
                 f"{int(positive.sum())} {data.positive_label!r})"
