@@ -48,3 +48,12 @@ def test_a_stage_error_is_one_line(capsys, tmp_path, monkeypatch):
         "mlops validate: error: data/snapshot.csv: file not found "
         "(run the stage that writes it first)\n"
     )
+
+
+def test_an_error_quoting_a_line_break_stays_one_line(capsys, tmp_path):
+    bad = tmp_path / "params.yaml"
+    bad.write_text('"thre\\r\\nads": 1\n')
+    assert main(["--params", str(bad), "check-params"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mlops check-params: error: {bad}: thre\\r\\nads: unknown key")
+    assert err.count("\n") == 1
