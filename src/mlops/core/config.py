@@ -412,6 +412,10 @@ def read_params_yaml(path: Path | str = DEFAULT_PARAMS) -> object:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found (run from the repository root)") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: byte {exc.start}: not UTF-8 text") from None
+    except OSError as exc:  # a folder, no permission
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
