@@ -35,8 +35,11 @@ settings.register_profile(
 
 
 def examples(count: int) -> settings:
-    """The profile with `count` examples (small: every one runs real code)."""
-    return settings(settings.get_profile(PROFILE), max_examples=count)
+    """The profile with `count` examples (small: every one runs real code), times
+    FUZZ_SCALE from the environment: `FUZZ_SCALE=50 pytest tests/unit/cli/test_fuzz.py`
+    searches harder when hunting."""
+    scale = int(os.environ.get("FUZZ_SCALE", "1"))
+    return settings(settings.get_profile(PROFILE), max_examples=count * scale)
 
 
 def invoke(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

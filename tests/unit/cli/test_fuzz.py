@@ -10,6 +10,7 @@ import bz2
 import gzip
 import io
 import lzma
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -65,6 +66,15 @@ def _zip(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _tar(data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("adult.data")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
 def _parquet(data: bytes) -> bytes:
     frame = pd.read_csv(io.BytesIO(data), header=None, dtype=str, skipinitialspace=True)
     buffer = io.BytesIO()
@@ -78,6 +88,8 @@ FORMATS = {
     ".csv.bz2": bz2.compress,
     ".csv.xz": lzma.compress,
     ".csv.zip": _zip,
+    ".csv.tar": _tar,
+    ".csv.zst": lambda b: b,  # pandas needs the zstandard package for it (not installed)
     ".parquet": _parquet,
 }
 
