@@ -135,3 +135,19 @@ def test_source_bytes_give_a_clean_result(folder, capsys, source):
     assert_clean("ingest", code, err)
     if code != 0:
         assert digests(folder, [PARAMS["paths"]["snapshot"]]) == before
+
+
+def test_a_truncated_gz_source_is_one_line_and_the_snapshot_kept(folder, capsys):
+    document = PARAMS | {"ingest": PARAMS["ingest"] | {"sources": ["source.csv.gz"]}}
+    (folder / "params.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    (folder / "source.csv.gz").write_bytes(SOURCE_ROWS[: len(SOURCE_ROWS) // 2])
+    snapshot = folder / PARAMS["paths"]["snapshot"]
+    snapshot.parent.mkdir(parents=True)
+    snapshot.write_bytes(b"the previous snapshot\n")
+    code, _, err = invoke(["ingest"], capsys)
+    assert code == 2
+    assert err.strip() == (
+        "mlops ingest: error: source.csv.gz: cannot read source (Compressed file ended "
+        "before the end-of-stream marker was reached)"
+    )
+    assert snapshot.read_bytes() == b"the previous snapshot\n"
