@@ -1,8 +1,10 @@
 """Fuzzing the inputs a user writes, with no pipeline: params.yaml (its values and its
-bytes) through `check-params`, and source files of every format pandas reads, compressed
-or not, through `ingest`. Whatever the input: no traceback; exit 0, or exit 2 with one
-line; a failed ingest leaves the previous snapshot as it was. (With a pipeline clone,
-tests/e2e/test_fuzz.py fuzzes the stages, the snapshot and the DVC pointer.)"""
+bytes) through `check-params`; source files of every format pandas reads, compressed or
+not, through `ingest`; and every subcommand (but the long-running `serve`) with fuzzed
+params and workflow inputs (environment variables) in a folder that is not a pipeline.
+Whatever the input: no traceback; exit 0, or exit 2 with one line; a failure leaves the
+earlier outputs (the snapshot, dvc.lock, metrics) as they were. The DVC pointer is
+tried in tests/unit/data/test_fetch.py and tests/e2e/test_get_data.py."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ import bz2
 import gzip
 import io
 import lzma
+import os
+import shutil
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -20,6 +25,7 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from mlops.cli import build_parser
 from support.fuzz import assert_clean, digests, examples, invoke, mutated
 from support.repos import ROOT
 
@@ -151,3 +157,54 @@ def test_a_truncated_gz_source_is_one_line_and_the_snapshot_kept(folder, capsys)
         "before the end-of-stream marker was reached)"
     )
     assert snapshot.read_bytes() == b"the previous snapshot\n"
+
+
+# --- every subcommand, in a folder that is not a pipeline, with fuzzed params and env -
+
+# Every subcommand but `serve`: a server that runs until stopped (tests/e2e/test_serve.py
+# sends it bad requests). Required options are given (argparse's own usage errors are
+# not inputs a user gets wrong silently: they print the usage).
+COMMANDS = sorted(set(build_parser()._subparsers._group_actions[0].choices) - {"serve"})  # type: ignore[union-attr]
+OPTIONS = {"simulate": ["--month", "2025-07", "--scenario", "none", "--out", "x.csv"]}
+# What the workflow steps read from the environment (the workflow inputs).
+ENV = ["VERSION", "STAGE", "ROLLBACK_TO", "DEFAULT_BRANCH", "BASE_BRANCH", "GITHUB_TOKEN",
+       "GH_TOKEN", "APP_TOKEN", "GITHUB_REPOSITORY", "PR_NUMBER", "HEAD_SHA", "IMAGE", "DIGEST",
+       "CONTAINER_ENGINE", "CANARY_START_SECONDS", "COMMENT_DIR", "COMMENT_AUTHOR",
+       "EXPECTED_HEAD_SHA", "VERIFY_PR_HEAD", "TARGET_URL", "RUN_CONCLUSION", "MONITOR_MONTH",
+       "MONITOR_SCENARIO", "RELEASE_DRY_RUN"]  # fmt: skip
+EARLIER = {"dvc.lock": b"schema: '2.0'\nstages: {}\n", "reports/metrics.json": b'{"auc": 0.9}\n'}
+env_text = st.sampled_from(["", " ", "v1.0.0", "prod", "1", "-1", "../x", "a\nb", "é"]) | st.text(
+    st.characters(codec="utf-8", exclude_characters="\x00"), max_size=10
+)
+
+
+@examples(30)
+@given(
+    command=st.sampled_from(COMMANDS),
+    document=st.just(PARAMS) | mutated(PARAMS),
+    env=st.dictionaries(st.sampled_from(ENV), env_text, max_size=4),
+)
+def test_every_subcommand_gives_a_clean_result(folder, capsys, monkeypatch, command, document, env):
+    (folder / "params.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    for name, content in EARLIER.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    for name in [*ENV, "GITHUB_OUTPUT", "CI"]:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    # No container engine, no gh: nothing leaves this machine whatever the inputs say.
+    tools = folder.parent / "bin"
+    if not tools.is_dir():
+        tools.mkdir()
+        (tools / "git").symlink_to(shutil.which("git"))
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{Path(sys.executable).parent}")
+    code, out, err = invoke([command, *OPTIONS.get(command, [])], capsys)
+    if command == "verdict" and not err:  # a check: its line on stdout is the decision
+        assert code in (0, 1, 2), (out, err)
+        assert len(out.strip().splitlines()) == 1, out
+        assert not err, err
+    else:
+        assert_clean(command, code, err, allowed=(0, 1) if command == "gate" else (0,))
+    if code != 0:
+        assert {n: (folder / n).read_bytes() for n in EARLIER} == EARLIER
