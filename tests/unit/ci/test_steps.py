@@ -194,7 +194,9 @@ def registry_state(bare: Path) -> tuple[dict[str, bool], dict]:
     main = git(bare, "rev-parse", "main")
     listed = git(bare, "for-each-ref", "refs/tags", "--format=%(refname:short) %(*objectname)")
     tagged = {name: commit == main for name, commit in (row.split() for row in listed.splitlines())}
-    shown = json.loads(run(["gto", "show", "--json"], bare).stdout)  # as GTO itself reads it
+    from gto import api
+
+    shown = api.show(str(bare), table=False)  # `gto show --json`: GTO's own reading
     return tagged, shown
 
 
