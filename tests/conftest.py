@@ -22,13 +22,18 @@ from typing import Any
 
 import pytest
 from filelock import FileLock
+from hypothesis import settings
 
 # One OpenMP thread per test process, as `threads: 1` gives the stages: with pytest-xdist
 # workers on every core, OpenMP threads on top oversubscribe them (measured here: the unit
 # tests took 4x longer with two workers than with one). Set before scikit-learn loads.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from support.fuzz import PROFILE
 from support.repos import ROOT, copy_repo, make_clone, run
+
+# Hypothesis: no example database in the repository, no deadline (support/fuzz.py).
+settings.load_profile(PROFILE)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -12,7 +12,8 @@ def test_every_stage_in_process_on_a_clone(pipeline_copy, monkeypatch, capsys):
     before = (pipeline_copy / "reports/metrics.json").read_bytes()
     expected = {
         "get-data": "data: already present",
-        "check-params": "check-params: params.yaml is valid",
+        "check-params": "check-params: params.yaml is valid and agrees with the schema and "
+        "the columns of data/snapshot.csv",
         "validate": "validate: 24410 rows pass the schema and quality rules",
         "prepare": "prepare: 19531 train rows, 4879 test rows",
         "featurize": "featurize: 12 features kept, 5 columns dropped",

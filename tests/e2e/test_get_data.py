@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -39,6 +40,29 @@ def test_a_changed_source_is_refused_and_data_dvc_kept(pipeline_copy):
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "mlops get-data: error: data/ rebuilt from ingest.sources does not match data.dvc: "
-        "the source changed; review it, then `dvc add data` and commit data.dvc"
+        "the source changed (or data.dvc was edited); review it, then `dvc add data` and "
+        "commit data.dvc"
     )
     assert (repo / "data.dvc").read_bytes() == recorded
+
+
+def test_a_corrupt_data_dvc_is_one_line_and_nothing_is_rewritten(pipeline_copy):
+    repo = pipeline_copy
+    good = (repo / "data.dvc").read_text()
+    md5 = good.split("md5: ")[1].split(".dir")[0]
+    kept = ["dvc.lock", "data/snapshot.csv"]
+    before = {name: (repo / name).read_bytes() for name in kept}
+    cases = {
+        "outs: [md5: {\n": r"data\.dvc: not a DVC pointer file \(not YAML: ",
+        good.replace(f"md5: {md5}.dir", "hash: md5"): r"data\.dvc: outs\[0\]\.md5 is None",
+        good.replace(md5, "0" * 32): r"data/ rebuilt from ingest\.sources does not match data\.dvc",
+    }
+    for pointer, message in cases.items():
+        (repo / "data.dvc").write_text(pointer)
+        result = run(["mlops", "get-data"], repo, check=False)
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert re.match(rf"mlops get-data: error: .*{message}", lines[0]), lines[0]
+        assert (repo / "data.dvc").read_text() == pointer
+        assert {name: (repo / name).read_bytes() for name in kept} == before

@@ -75,10 +75,19 @@ class Dvc:
     """The DVC operations the package needs, on one repository."""
 
     def __init__(self, root: Path | str = ".") -> None:
+        from dvc.exceptions import DvcException, NotDvcRepoError
         from dvc.repo import Repo
 
         self.root = Path(root)
-        self.repo: Any = Repo(str(root))
+        try:
+            self.repo: Any = Repo(str(root))
+        except NotDvcRepoError:
+            raise DvcError(
+                f"{self.root.resolve()}: not a DVC repository (run this in the project's "
+                "clone, where .dvc/ is)"
+            ) from None
+        except DvcException as exc:  # e.g. a .dvc/config that is not valid
+            raise DvcError(f"{self.root.resolve()}: DVC cannot open it: {_reason(exc)}") from None
 
     def close(self) -> None:
         self.repo.close()

@@ -116,6 +116,15 @@ def push_tags(repo: Path | str, tags: Sequence[str], token: str = "") -> None:
         raise GitError(f"git push origin {' '.join(tags)}: {message[-300:]}")
 
 
+def remote_tags(repo: Path | str, token: str = "") -> set[str]:
+    """The names of origin's tags (`git ls-remote`); empty without an origin."""
+    url = remote_url(repo)
+    if url is None:
+        return set()
+    listed = git(repo, "ls-remote", "--tags", "--refs", "origin", config=auth_config(url, token))
+    return {line.split("refs/tags/", 1)[1] for line in listed.stdout.splitlines() if line}
+
+
 def fetch_tags(repo: Path | str, token: str = "") -> None:
     """Fetch origin's tags (another job may have pushed some since checkout); best effort."""
     url = remote_url(repo)

@@ -92,6 +92,14 @@ def _token(env: Mapping[str, str]) -> str:
     return env.get("GITHUB_TOKEN", "").strip()
 
 
+def _unpushed(version: str, repo: str, token: str) -> list[str]:
+    """The version's tags that this checkout holds and origin does not, oldest first: the
+    ones just created, and any a killed run created and never pushed (a rerun on the same
+    checkout resumes from them instead of saying "nothing new")."""
+    on_origin = git.remote_tags(repo, token)
+    return [tag for tag in versions.version_tags(version, repo) if tag not in on_origin]
+
+
 def _gate(paths: Paths, repo: str) -> dict[str, Any]:
     document = read_json(Path(repo) / paths.gate)
     if not isinstance(document, dict):
@@ -107,8 +115,9 @@ def register(
     env = environ(env)
     git.fetch_tags(repo, _token(env))
     gate = _gate(paths, repo) if paths is not None else None
-    version, tags = versions.register(repo, gate=gate)
-    tags += versions.assign("staging", version, repo)
+    version, _ = versions.register(repo, gate=gate)
+    versions.assign("staging", version, repo)
+    tags = _unpushed(version, repo, _token(env))
     git.push_tags(repo, tags, _token(env))
     github.set_output("version", version, env)
     return f"register: {versions.ARTIFACT}@{version} in staging; pushed {tags or 'nothing new'}"
@@ -119,7 +128,8 @@ def assign(env: Mapping[str, str] | None = None, repo: str = ".") -> str:
     env = environ(env)
     version, stage = env.get("VERSION", "").strip(), env.get("STAGE", "").strip()
     git.fetch_tags(repo, _token(env))
-    tags = versions.assign(stage, version, repo)
+    versions.assign(stage, version, repo)
+    tags = _unpushed(version, repo, _token(env))
     git.push_tags(repo, tags, _token(env))
     return f"assign: {versions.ARTIFACT}@{version} -> {stage}; pushed {tags or 'nothing new'}"
 

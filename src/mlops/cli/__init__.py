@@ -44,6 +44,14 @@ def run(args: argparse.Namespace) -> str | tuple[str, int]:
     return stage(params, args)
 
 
+def one_line(message: str) -> str:
+    """The message with line breaks and other control characters escaped: an error quotes
+    what the user wrote (a key, a cell, a file name), and it must stay one line."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Warnings from any module: one line each on stderr, like the errors below.
@@ -54,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = run(args)
     except MlopsError as exc:
-        print(f"mlops {args.command}: error: {exc}", file=sys.stderr)
+        print(f"mlops {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     finally:
         logger.removeHandler(warnings)

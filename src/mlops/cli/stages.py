@@ -18,8 +18,12 @@ StageHandler = Callable[[Params, argparse.Namespace], "str | tuple[str, int]"]
 
 def check_params(p: Params, _: argparse.Namespace) -> str:
     # Loading already validated every key; this exists so that a typo in a section no
-    # stage depends on (DVC would not rerun anything) still fails `make repro` and CI.
-    return f"check-params: {p.source} is valid"
+    # stage depends on (DVC would not rerun anything) still fails `make repro` and CI,
+    # and so that params contradicting the data fail before any stage reruns.
+    from mlops.data.contract import check_params_against_data
+
+    against = check_params_against_data(p)
+    return f"check-params: {p.source} is valid and agrees with {against}"
 
 
 def ingest(p: Params, _: argparse.Namespace) -> str:
@@ -38,7 +42,9 @@ def get_data(p: Params, _: argparse.Namespace) -> str:
 def validate(p: Params, _: argparse.Namespace) -> str:
     from mlops.data.validate import validate
 
-    summary = validate(p.paths.snapshot, p.data, p.validate_, p.paths.validation)
+    summary = validate(
+        p.paths.snapshot, p.data, p.validate_, p.prepare, p.paths.validation, str(p.source)
+    )
     return f"validate: {summary['rows']} rows pass the schema and quality rules"
 
 
@@ -203,7 +209,10 @@ def review_options(parser: argparse.ArgumentParser, command: str) -> None:
 
 
 STAGES: dict[str, tuple[StageHandler, str]] = {
-    "check-params": (check_params, "validate params.yaml: unknown keys, types and ranges"),
+    "check-params": (
+        check_params,
+        "validate params.yaml (keys, types, ranges) against the data's columns",
+    ),
     "get-data": (get_data, "pull data/ from the DVC remote, or rebuild it from the source"),
     "ingest": (ingest, "read ingest.sources and write the normalised snapshot"),
     "validate": (validate, "check the snapshot against the schema and quality rules"),

@@ -94,6 +94,10 @@ class Data(Strict):
 class Validate(Strict):
     max_missing_rate: Rate
     min_rows: Annotated[int, Field(ge=1)]
+    # In each side of the split, rows of each class (data/contract.py). Below it the
+    # early-stopping holdout (a tenth of train) may hold no row of a class, and the test
+    # metrics are undefined or noise.
+    min_class_rows: Annotated[int, Field(ge=1)] = 10
 
 
 class Prepare(Strict):
@@ -414,6 +418,10 @@ def read_params_yaml(path: Path | str = DEFAULT_PARAMS) -> object:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found (run from the repository root)") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: byte {exc.start}: not UTF-8 text") from None
+    except OSError as exc:  # a folder, no permission
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -7,8 +7,12 @@ never leaves a truncated output behind, and an earlier good output stays in plac
 from __future__ import annotations
 
 import json
+import lzma
 import os
+import tarfile
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,28 @@ from typing import Any
 import pandas as pd
 
 from mlops.core.errors import DataError
+
+# What reading a data file raises when its bytes are not what its name says: pandas'
+# parser, a text encoding, a compressed stream cut short or corrupt (gzip's EOFError and
+# zlib.error, bz2's OSError, xz, zip, tar), a codec pandas imports only when a file needs
+# it (zstandard), a Parquet file that is not one (pyarrow's errors are ValueError and
+# OSError). None of them is a bug of ours: each becomes one line naming the file.
+UNREADABLE: tuple[type[Exception], ...] = (
+    ValueError,  # pandas' ParserError, EmptyDataError; pyarrow's ArrowInvalid
+    UnicodeError,
+    OSError,
+    EOFError,
+    ImportError,
+    zlib.error,
+    lzma.LZMAError,
+    zipfile.BadZipFile,
+    tarfile.TarError,
+)
+
+
+def reason(exc: BaseException) -> str:
+    """An exception's message on one line, with its type when the message is empty."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def write_atomic(path: Path | str, write: Callable[[Path], None]) -> None:
@@ -95,15 +121,27 @@ def read_table(
     if not path.exists():
         raise DataError(f"{path}: file not found (run the stage that writes it first)")
     try:
+        some = None
         if columns is not None:
             import pyarrow.parquet as pq
 
             present = set(pq.read_schema(path).names)
-            columns = [c for c in columns if c in present]
-        frame: pd.DataFrame = pd.read_parquet(path, engine="pyarrow", columns=columns)
-    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-        detail = " ".join(str(exc).split())
-        raise DataError(f"{path}: cannot read Parquet ({detail})") from None
+            some = [c for c in columns if c in present]
+        return read_parquet(path, some)
+    except UNREADABLE as exc:
+        raise DataError(f"{path}: cannot read Parquet ({reason(exc)})") from None
+
+
+def read_parquet(source: Path | str, columns: list[str] | None = None) -> pd.DataFrame:
+    """A Parquet file (local path or URL), all or some `columns`, whose text columns are
+    valid UTF-8. pyarrow does not check text when reading: bytes that are not UTF-8 would
+    fail later, in whatever string operation meets them first, far from the file's name.
+    The check is one pass over the columns already in memory (no copy); it raises
+    ArrowInvalid (a ValueError)."""
+    import pyarrow as pa  # only when a Parquet file is read (import time of the CLI)
+
+    frame: pd.DataFrame = pd.read_parquet(source, engine="pyarrow", columns=columns)
+    pa.Table.from_pandas(frame, preserve_index=False).validate(full=True)
     return frame
 
 
@@ -128,7 +166,6 @@ def read_csv(path: Path | str, **options: Any) -> pd.DataFrame:
         frame: pd.DataFrame = pd.read_csv(path, **options)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: file has no rows") from None
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
-        detail = " ".join(str(exc).split())
-        raise DataError(f"{path}: cannot parse ({detail})") from None
+    except UNREADABLE as exc:
+        raise DataError(f"{path}: cannot parse ({reason(exc)})") from None
     return frame

@@ -8,7 +8,10 @@ is left as git has it.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
+
+import yaml
 
 from mlops.core.config import Params
 from mlops.core.errors import DataError
@@ -22,6 +25,35 @@ def data_dvc_file(snapshot: str) -> str:
     return f"{Path(snapshot).parts[0]}.dvc"
 
 
+# What DVC writes for a folder (`<md5>.dir`) or a file (`<md5>`).
+_MD5 = re.compile(r"[0-9a-f]{32}(\.dir)?")
+
+
+def check_pointer(dvc_file: Path) -> str:
+    """The md5 a .dvc pointer file records for `<its stem>/`, read before DVC sees the
+    file: a pointer edited by hand (not YAML, no md5, another path) is one line naming the
+    file and the rule, not DVC's traceback."""
+    folder = dvc_file.stem
+    try:
+        document = yaml.safe_load(dvc_file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problem = " ".join(str(exc).split()) or type(exc).__name__
+        raise DataError(f"{dvc_file}: not a DVC pointer file (not YAML: {problem[:200]})") from None
+    outs = document.get("outs") if isinstance(document, dict) else None
+    if not isinstance(outs, list) or len(outs) != 1 or not isinstance(outs[0], dict):
+        raise DataError(f"{dvc_file}: must hold `outs:` with one entry (what `dvc add` writes)")
+    out = outs[0]
+    if out.get("path") != folder:
+        raise DataError(f"{dvc_file}: outs[0].path is {out.get('path')!r}, must be {folder!r}")
+    md5 = out.get("md5")
+    if not isinstance(md5, str) or not _MD5.fullmatch(md5):
+        raise DataError(
+            f"{dvc_file}: outs[0].md5 is {md5!r}, must be 32 hex digits (+ .dir), as "
+            f"`dvc add {folder}` writes it"
+        )
+    return md5
+
+
 def get_data(params: Params, root: Path | str = ".") -> str:
     """Make the workspace hold the snapshot data.dvc points at; say how it was obtained."""
     from mlops.adapters.dvc import Dvc, usable_remote
@@ -33,6 +65,7 @@ def get_data(params: Params, root: Path | str = ".") -> str:
         raise DataError(
             f"{dvc_file}: not found; create it with `mlops ingest` then `dvc add {folder}`"
         )
+    check_pointer(dvc_file)
     dvc = Dvc(root)
     try:
         if dvc.is_current(dvc_file):
@@ -57,6 +90,7 @@ def get_data(params: Params, root: Path | str = ".") -> str:
         dvc_file.write_bytes(recorded)
         raise DataError(
             f"{folder}/ rebuilt from ingest.sources does not match {dvc_file.name}: the source "
-            f"changed; review it, then `dvc add {folder}` and commit {dvc_file.name}"
+            f"changed (or {dvc_file.name} was edited); review it, then `dvc add {folder}` and "
+            f"commit {dvc_file.name}"
         )
     return "rebuilt from ingest.sources (matches data.dvc)"

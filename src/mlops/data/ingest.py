@@ -16,8 +16,12 @@ import pandas as pd
 
 from mlops.core.config import Data, Ingest
 from mlops.core.errors import DataError
-from mlops.core.files import write_table
+from mlops.core.files import UNREADABLE, read_parquet, reason, write_table
 from mlops.core.hashing import unit_interval
+
+# What a source that cannot be read raises; TypeError: an option in ingest.read_csv that
+# pandas does not know.
+SOURCE_ERRORS: tuple[type[Exception], ...] = (*UNREADABLE, TypeError)
 
 
 def _read_one(source: str, cfg: Ingest) -> pd.DataFrame:
@@ -31,7 +35,7 @@ def _read_one(source: str, cfg: Ingest) -> pd.DataFrame:
     try:
         if source.endswith(".parquet"):
             # Typed already: numbers stay numbers, text is normalised like CSV text.
-            frame = pd.read_parquet(source)
+            frame = read_parquet(source)
             if cfg.columns is not None:
                 frame.columns = pd.Index(cfg.columns)
         else:
@@ -40,10 +44,8 @@ def _read_one(source: str, cfg: Ingest) -> pd.DataFrame:
         raise DataError(f"{source}: source file not found (see ingest.sources)") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{source}: source file is empty") from None
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError, OSError, TypeError) as exc:
-        # TypeError: an option in ingest.read_csv that pandas does not know.
-        detail = " ".join(str(exc).split())
-        raise DataError(f"{source}: cannot read source ({detail})") from None
+    except SOURCE_ERRORS as exc:
+        raise DataError(f"{source}: cannot read source ({reason(exc)})") from None
     return frame
 
 

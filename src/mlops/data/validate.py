@@ -13,10 +13,11 @@ from typing import Any
 import pandas as pd
 import pandera.errors
 
-from mlops.core.config import Data, Validate
+from mlops.core.config import Data, Prepare, Validate
 from mlops.core.errors import DataError
 from mlops.core.files import is_parquet, read_table, write_json
 from mlops.core.progress import progress
+from mlops.data.contract import check_columns, check_rows, data_columns
 from mlops.data.schema import snapshot_schema
 
 # Which failure to report first when several rules break: structure before content.
@@ -155,12 +156,23 @@ def quality_summary(frame: pd.DataFrame, data: Data, rules: Validate) -> dict[st
     }
 
 
-def validate(snapshot: Path | str, data: Data, rules: Validate, out: Path | str) -> dict[str, Any]:
-    """The validate stage: raise DataError on the first broken rule, else write the summary."""
+def validate(
+    snapshot: Path | str,
+    data: Data,
+    rules: Validate,
+    split: Prepare,
+    out: Path | str,
+    source: str = "params.yaml",
+) -> dict[str, Any]:
+    """The validate stage: raise on the first broken rule (the schema, the columns and
+    labels params.yaml names, the quality rules, each side of the split prepare will
+    make), else write the summary. `source`: the params file, for its errors."""
     frame = check_schema(read_raw(snapshot), snapshot, data)
+    check_columns(data_columns(data), list(frame.columns), str(snapshot), source)
     try:
         summary = quality_summary(frame, data, rules)
     except DataError as exc:
         raise DataError(f"{snapshot}: {exc}") from None
+    summary["split"] = check_rows(frame, data, rules, split, source)
     write_json(out, summary)
     return summary

@@ -250,6 +250,23 @@ def register(
     return version, [tag]
 
 
+def version_tags(version: str, repo: Path | str = ".") -> list[str]:
+    """The tags that make `version` what it is in this checkout, oldest first: its
+    trusted registration and every stage tag on its commit."""
+    current = view(repo, warn=False)
+    commit = current.versions.get(version)
+    if commit is None:
+        return []
+    return [
+        e.tag
+        for e in gto.events(repo, ARTIFACT)
+        if e.commit == commit
+        and (
+            e.action in ("assign", "unassign") or (e.action == "register" and e.version == version)
+        )
+    ]
+
+
 def _any_registered(repo: Path | str) -> bool:
     """Whether any registration tag exists (trusted or not): GTO then bumps from it."""
     return any(e.action == "register" for e in gto.events(repo, ARTIFACT))

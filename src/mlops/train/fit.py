@@ -44,6 +44,9 @@ def fit(
         fit_params = model_types()[cfg.model].fit_params
         model.fit(frame[features.columns], y, **(fit_params(features) if fit_params else {}))
     seconds = time.perf_counter() - start
+    after_fit = model_types()[cfg.model].after_fit
+    if after_fit is not None:
+        after_fit(model)
     facts: dict[str, Any] = {
         "model": cfg.model,
         "engine": cfg.engine if workers is None else f"dask ({workers} workers)",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from mlops.adapters import dvc
 from support.repos import VENV_BIN
 
@@ -22,3 +24,10 @@ def test_repro_pulls_only_when_the_remote_can_hold_data(tmp_path: Path) -> None:
     assert dvc.repro_command(repo) == ["dvc", "repro", "--pull", "--allow-missing"]
     subprocess.run([dvc_bin, "remote", "add", "-d", "s3", "s3://bucket/x"], cwd=repo, check=True)
     assert dvc.usable_remote(repo) == "s3"
+
+
+def test_a_folder_that_is_not_a_dvc_repository_is_one_line(tmp_path):
+    from mlops.adapters.dvc import Dvc, DvcError
+
+    with pytest.raises(DvcError, match=r": not a DVC repository \(run this in the project's clone"):
+        Dvc(tmp_path)

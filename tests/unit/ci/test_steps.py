@@ -183,3 +183,81 @@ def test_a_remote_that_does_not_verify_downloads_is_refused(dvc_repo: Path) -> N
         check_dvc(dvc_repo)
     config.write_text(config.read_text() + "    verify = true\n")
     assert "2 remote(s) verify" in check_dvc(dvc_repo)
+
+
+# --- a promotion killed between its steps, then rerun ------------------------------------
+
+
+def registry_state(bare: Path) -> tuple[dict[str, bool], dict]:
+    """What origin holds: every tag -> whether it names main's commit, and what `gto show`
+    reads back (version, stages)."""
+    main = git(bare, "rev-parse", "main")
+    listed = git(bare, "for-each-ref", "refs/tags", "--format=%(refname:short) %(*objectname)")
+    tagged = {name: commit == main for name, commit in (row.split() for row in listed.splitlines())}
+    from gto import api
+
+    shown = api.show(str(bare), table=False)  # `gto show --json`: GTO's own reading
+    return tagged, shown
+
+
+def promote(repo: Path, params, killed_after: str = "") -> None:
+    """The promote workflow's registry steps (register+staging, push; prod, push), killed
+    after `killed_after`: `register` (tag created locally), `staging` (both tags created
+    locally), `push` (the register job done), `prod` (the prod tag created locally)."""
+    from mlops.registry import versions
+
+    head = git(repo, "rev-parse", "HEAD")
+    write_json(repo / params.paths.gate, {"decision": "pass", "challenger": {"commit": head}})
+    if killed_after in ("register", "staging"):
+        version, _ = versions.register(
+            repo, gate={"decision": "pass", "challenger": {"commit": head}}
+        )
+        if killed_after == "staging":
+            versions.assign("staging", version, repo)
+        return
+    steps.register({}, str(repo), params.paths)
+    if killed_after == "push":
+        return
+    if killed_after == "prod":
+        versions.assign("prod", "v1.0.0", repo)
+        return
+    steps.assign({"VERSION": "v1.0.0", "STAGE": "prod"}, str(repo))
+
+
+# An uninterrupted run ends here (checked by the first case); every killed run, rerun,
+# must end here too: one version for the commit, staging then prod, no extra tag.
+UNINTERRUPTED = (
+    {"model@v1.0.0": True, "model#staging#1": True, "model#prod#2": True},
+    {"model": {"version": "v1.0.0", "stage": {"prod": "v1.0.0", "staging": "v1.0.0"},
+               "registered": True, "active": True}},
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("killed_after", "rerun_in"),
+    [("", "")]  # not killed
+    + [(step, "the same checkout") for step in ("register", "staging", "push", "prod")]
+    # a new runner: the local tags are gone (after "push", the same as the same checkout)
+    + [(step, "a fresh clone") for step in ("register", "staging", "prod")],
+)
+def test_a_promotion_killed_between_steps_and_rerun_ends_as_one_that_was_not(
+    killed_after, rerun_in, tmp_path, params, monkeypatch
+):
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    bare, repo = tmp_path / "origin.git", tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
+    git(repo, "add", "dvc.yaml")
+    git(repo, "commit", "-q", "-m", "first model")
+    git(repo, "remote", "add", "origin", str(bare))
+    git(repo, "push", "-q", "origin", "main")
+    if killed_after:
+        promote(repo, params, killed_after)
+        if rerun_in == "a fresh clone":
+            repo = tmp_path / "rerun"
+            git(tmp_path, "clone", "-q", "-b", "main", str(bare), str(repo))
+    promote(repo, params)
+    assert registry_state(bare) == UNINTERRUPTED

@@ -24,7 +24,7 @@ def test_one_subcommand_per_stage():
 
 def test_check_params(capsys, tmp_path):
     assert main(["check-params"]) == 0
-    assert capsys.readouterr().out.strip() == "check-params: params.yaml is valid"
+    assert capsys.readouterr().out.startswith("check-params: params.yaml is valid and agrees with")
     bad = tmp_path / "params.yaml"
     bad.write_text("threads: 0\n")
     assert main(["--params", str(bad), "check-params"]) == 2
@@ -48,3 +48,12 @@ def test_a_stage_error_is_one_line(capsys, tmp_path, monkeypatch):
         "mlops validate: error: data/snapshot.csv: file not found "
         "(run the stage that writes it first)\n"
     )
+
+
+def test_an_error_quoting_a_line_break_stays_one_line(capsys, tmp_path):
+    bad = tmp_path / "params.yaml"
+    bad.write_text('"thre\\r\\nads": 1\n')
+    assert main(["--params", str(bad), "check-params"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mlops check-params: error: {bad}: thre\\r\\nads: unknown key")
+    assert err.count("\n") == 1

@@ -55,6 +55,11 @@ def test_not_a_mapping_and_broken_yaml(tmp_path):
         load_params(broken)
     with pytest.raises(ConfigError, match="file not found"):
         load_params(tmp_path / "missing.yaml")
+    broken.write_bytes(b"threads: 1 # caf\xe9\n")  # Latin-1, not UTF-8
+    with pytest.raises(ConfigError, match=r"params\.yaml: byte 16: not UTF-8 text$"):
+        load_params(broken)
+    with pytest.raises(ConfigError, match=r": cannot read \(Is a directory\)$"):
+        load_params(tmp_path)
 
 
 def test_params_objects_are_frozen():

@@ -74,3 +74,39 @@ def test_present_rebuilt_to_the_recorded_hash_or_refused_when_the_source_changed
 def test_without_data_dvc_the_error_says_how_to_create_it(tmp_path: Path, params):
     with pytest.raises(DataError, match=r"data\.dvc: not found; .*`dvc add data`"):
         get_data(params, tmp_path)
+
+
+POINTERS = {
+    "not YAML": (b"outs: [md5: {\n", r"data\.dvc: not a DVC pointer file \(not YAML: "),
+    "not text": (b"\xff\xfe\x00", r"data\.dvc: not a DVC pointer file \(not YAML: "),
+    "no outs": (b"md5: 63c2f6832e5bbc5d6eeec550bd9bd0e6.dir\n", r"must hold `outs:` with one"),
+    "missing md5": (b"outs:\n- path: data\n", r"outs\[0\]\.md5 is None, must be 32 hex"),
+    "malformed md5": (b"outs:\n- md5: 12345\n  path: data\n", r"outs\[0\]\.md5 is 12345, must be"),
+    "other path": (b"outs:\n- md5: 63c2f6832e5bbc5d6eeec550bd9bd0e6.dir\n  path: ../etc\n",
+                   r"outs\[0\]\.path is '\.\./etc', must be 'data'"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(POINTERS))
+def test_a_corrupt_pointer_is_one_line_before_dvc_reads_it(case, tmp_path: Path):
+    from mlops.data.fetch import check_pointer
+
+    content, message = POINTERS[case]
+    (tmp_path / "data.dvc").write_bytes(content)
+    with pytest.raises(DataError, match=message) as caught:
+        check_pointer(tmp_path / "data.dvc")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_wrong_md5_is_refused_and_the_pointer_and_data_kept(repo):
+    root, p, _ = repo
+    pointer = root / "data.dvc"
+    text = pointer.read_text()
+    md5 = text.split("md5: ")[1].split(".dir")[0]
+    edited = text.replace(md5, "0" * 32)
+    pointer.write_text(edited)
+    snapshot = (root / p.paths.snapshot).read_bytes()
+    with pytest.raises(DataError, match=r"does not match data\.dvc: .*data\.dvc was edited"):
+        get_data(p, root)
+    assert pointer.read_text() == edited  # as the user left it: never silently "fixed"
+    assert (root / p.paths.snapshot).read_bytes() == snapshot

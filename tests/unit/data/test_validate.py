@@ -18,7 +18,7 @@ def frame(snapshot_path) -> pd.DataFrame:
 
 def test_default_snapshot_passes_and_summary_is_written(params, snapshot_path, tmp_path):
     out = tmp_path / "validation.json"
-    summary = validate(snapshot_path, params.data, params.validate_, out)
+    summary = validate(snapshot_path, params.data, params.validate_, params.prepare, out)
     assert json.loads(out.read_text()) == summary
     assert summary["rows"] == 24_410  # the months up to ingest.until_month (2025-06)
     assert 0.23 < summary["positive_rate"] < 0.25  # 23.9 % >50K per the provenance notes
@@ -38,7 +38,7 @@ def _fails(params, frame, tmp_path, pattern):
     frame.to_csv(path, index=False, lineterminator="\n")
     out = tmp_path / "validation.json"
     with pytest.raises(DataError, match=pattern) as info:
-        validate(path, params.data, params.validate_, out)
+        validate(path, params.data, params.validate_, params.prepare, out)
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith(str(path))

@@ -11,7 +11,10 @@ A model type is a module in this folder that defines:
   (loading refuses any other; a model file from a PR is untrusted input);
 - optionally `fit_on_cluster(model, frame, target, spec, client) -> Pipeline`: fit with
   the rows partitioned on a Dask cluster (`train.engine: dask`); see lightgbm.py;
-- optionally `fit_params(spec) -> dict`: keyword arguments for the Pipeline's fit.
+- optionally `fit_params(spec) -> dict`: keyword arguments for the Pipeline's fit;
+- optionally `after_fit(model) -> None`: reset what the fitted model records about the
+  machine it ran on rather than the data (a thread count), so that the model's bytes
+  depend on the commit alone (see hist_gradient_boosting.py).
 
 Then set `train.model: <module name>` and add its section to params.yaml. Nothing else
 changes. Modules import scikit-learn inside `build`, not at the top: params.yaml is
@@ -38,6 +41,7 @@ class ModelType:
     trusted_types: frozenset[str]
     fit_on_cluster: Callable[..., Any] | None = None
     fit_params: Callable[..., dict[str, Any]] | None = None  # (FeatureSpec) -> Pipeline.fit kwargs
+    after_fit: Callable[[Any], None] | None = None  # (fitted Pipeline) -> None, in place
 
 
 @functools.cache
@@ -55,5 +59,6 @@ def model_types() -> dict[str, ModelType]:
             frozenset(module.TRUSTED_TYPES),
             getattr(module, "fit_on_cluster", None),
             getattr(module, "fit_params", None),
+            getattr(module, "after_fit", None),
         )
     return found

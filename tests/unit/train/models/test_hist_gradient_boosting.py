@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from mlops.features import engineer
-from mlops.train.model_io import load_model, save_model
+from mlops.train.model_io import canonical_bytes, load_model, save_model
 from mlops.train.models import hist_gradient_boosting as kind
 from support.synthetic import SPEC, records
 
@@ -85,3 +85,18 @@ def test_training_converges(fitted):
     # Early stopping ended before max_iter, and the held-out loss improved on its start.
     assert facts["iterations"] < hgb.max_iter
     assert hgb.validation_score_[-1] > hgb.validation_score_[0]
+
+
+def test_after_fit_forgets_the_thread_count_so_the_bytes_do_not_depend_on_it():
+    """The binner records the OpenMP threads of the fit; after_fit resets it to the
+    default, and the model still predicts (only a refit bins again)."""
+    frame = records()
+    model = kind.build(SPEC, SMALL, 3).fit(frame[SPEC.columns], frame["label"])
+    before = model.predict_proba(frame[SPEC.columns])
+    model[-1]._bin_mapper.n_threads = 2  # as a fit with two OpenMP threads leaves it
+    one = kind.build(SPEC, SMALL, 3).fit(frame[SPEC.columns], frame["label"])
+    kind.after_fit(model)
+    kind.after_fit(one)
+    assert model[-1]._bin_mapper.n_threads is None
+    assert canonical_bytes(sio.dumps(model)) == canonical_bytes(sio.dumps(one))
+    np.testing.assert_array_equal(model.predict_proba(frame[SPEC.columns]), before)
