@@ -45,21 +45,11 @@ TRUSTED_TYPES = frozenset(
 
 
 def build(spec: FeatureSpec, hp: Hyperparameters, seed: int) -> Any:
-    import numpy as np
-    from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.preprocessing import OrdinalEncoder
 
-    from mlops.features.engineer import engineering_step
+    from mlops.features.encode import model_pipeline, ordinal_for_trees
 
-    encode = OrdinalEncoder(
-        handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
-    )
-    select = ColumnTransformer(
-        [("numeric", "passthrough", list(spec.numeric)),
-         ("categorical", encode, list(spec.categorical))],
-        verbose_feature_names_out=False,
-    )  # fmt: skip
+    # the encoder puts numeric columns first, then the categorical ones
     categorical = [False] * len(spec.numeric) + [True] * len(spec.categorical)
     estimator = HistGradientBoostingClassifier(
         learning_rate=hp.learning_rate,
@@ -72,11 +62,7 @@ def build(spec: FeatureSpec, hp: Hyperparameters, seed: int) -> Any:
         categorical_features=categorical,
         random_state=seed,
     )
-    from sklearn.pipeline import Pipeline
-
-    return Pipeline(
-        [("engineer", engineering_step()), ("preprocess", select), ("classifier", estimator)]
-    )
+    return model_pipeline(ordinal_for_trees(spec), estimator)
 
 
 def after_fit(model: Any) -> None:

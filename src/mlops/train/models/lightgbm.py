@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from mlops.core.strict import Strict
+from mlops.features.encode import categorical_indices, model_pipeline, ordinal_for_trees
 
 if TYPE_CHECKING:
     from mlops.features.spec import FeatureSpec
@@ -60,35 +61,12 @@ def classifier(hp: Hyperparameters, seed: int, threads: int) -> Any:
 
 
 def build(spec: FeatureSpec, hp: Hyperparameters, seed: int) -> Any:
-    import numpy as np
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OrdinalEncoder
-
-    from mlops.features.engineer import engineering_step
-
-    encode = OrdinalEncoder(
-        handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
-    )
-    select = ColumnTransformer(
-        [("numeric", "passthrough", list(spec.numeric)),
-         ("categorical", encode, list(spec.categorical))],
-        verbose_feature_names_out=False,
-    )  # fmt: skip
-    return Pipeline(
-        [("engineer", engineering_step()), ("preprocess", select),
-         ("classifier", classifier(hp, seed, threads=1))]
-    )  # fmt: skip
+    return model_pipeline(ordinal_for_trees(spec), classifier(hp, seed, threads=1))
 
 
 def fit_params(spec: FeatureSpec) -> dict[str, Any]:
     """LightGBM learns from the categorical columns as categories, not as numbers."""
     return {"classifier__categorical_feature": categorical_indices(spec)}
-
-
-def categorical_indices(spec: FeatureSpec) -> list[int]:
-    """Positions of the categorical features in the encoded matrix (numeric come first)."""
-    return list(range(len(spec.numeric), len(spec.numeric) + len(spec.categorical)))
 
 
 def fit_on_cluster(model: Any, frame: Any, target: str, spec: FeatureSpec, client: Any) -> Any:

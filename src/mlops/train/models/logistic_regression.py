@@ -32,10 +32,10 @@ def build(spec: FeatureSpec, hp: Hyperparameters, seed: int) -> Any:
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    from mlops.features.engineer import engineering_step
+    from mlops.features.encode import model_pipeline
 
     select = ColumnTransformer(
         [("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
@@ -46,6 +46,4 @@ def build(spec: FeatureSpec, hp: Hyperparameters, seed: int) -> Any:
         verbose_feature_names_out=False,
     )  # fmt: skip
     estimator = LogisticRegression(C=hp.C, max_iter=hp.max_iter, random_state=seed)
-    return Pipeline(
-        [("engineer", engineering_step()), ("preprocess", select), ("classifier", estimator)]
-    )
+    return model_pipeline(select, estimator)
