@@ -139,8 +139,8 @@ def test_prometheus_scrapes_the_service_and_reads_the_requests_back(
 ) -> None:
     client = served.client()
     from mlops.data.schema import COLUMNS
-    from mlops.serve.app import warm_up_record
     from mlops.serve.schema import request_schema
+    from mlops.serve.service import warm_up_record
 
     names = list(client.get("/metadata").body["inputs"]["properties"])
     record = warm_up_record(request_schema(COLUMNS, names, 1, False))

@@ -86,8 +86,8 @@ def test_a_record_scores_as_evaluated_and_metrics_count_it(served: Server, pipel
 
 def _record(client: Client) -> dict:
     from mlops.data.schema import COLUMNS
-    from mlops.serve.app import warm_up_record
     from mlops.serve.schema import request_schema
+    from mlops.serve.service import warm_up_record
 
     names = list(client.get("/metadata").body["inputs"]["properties"])
     return warm_up_record(request_schema(COLUMNS, names, 1, False))

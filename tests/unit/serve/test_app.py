@@ -14,10 +14,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from mlops.data.prepare import read_split
 from mlops.evaluate.predict import predict
 from mlops.monitor.online import Profile
-from mlops.serve.app import warm_up_record
 from mlops.serve.client import records
 from mlops.serve.model import Loaded, ModelError, load
 from mlops.serve.predlog import read_log
+from mlops.serve.service import warm_up_record
 
 
 def service_of(client):

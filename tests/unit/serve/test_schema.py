@@ -63,7 +63,7 @@ def test_a_single_missing_value_is_nan_like_in_the_csv(schema) -> None:
 
 
 def _valid(schema) -> dict:
-    from mlops.serve.app import warm_up_record
+    from mlops.serve.service import warm_up_record
 
     return warm_up_record(schema)
 
