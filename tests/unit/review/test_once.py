@@ -19,42 +19,34 @@ from mlops.review.report import run_report
 from support.repos import git
 
 
-@pytest.mark.parametrize("champion", [None, "main"])
-def test_the_review_writes_the_bytes_gate_and_report_write_separately(
-    repo: tuple[Path, Params], champion: str | None
+def test_the_review_scores_both_models_once_and_writes_the_bytes_of_gate_and_report(
+    repo: tuple[Path, Params], monkeypatch: pytest.MonkeyPatch
 ):
     root, p = repo
     gate_file, report_file = root / p.paths.gate, root / p.paths.report
-    run_gate(p, champion, "main", root)
-    run_report(p, "main", p.paths.report, root, champion=champion)
+    run_gate(p, None, "main", root)
+    run_report(p, "main", p.paths.report, root)
     separately = gate_file.read_bytes(), report_file.read_bytes()
     gate_file.unlink()
     report_file.unlink()
 
-    written = run_review(p, "main", champion, root)
+    scorings = []
+    real = compare_module.compare_models
+
+    def counted(*args, **kwargs):
+        scorings.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compare_module, "compare_models", counted)
+    written = run_review(p, "main", None, root)
+    assert len(scorings) == 1
     assert (gate_file.read_bytes(), report_file.read_bytes()) == separately
     assert written.gate == json.loads(separately[0])
     assert written.gate["failed"] == ["latency_ms_p95"]
     assert written.report == "gate would fail: 1 rules"
     assert (written.gate_path, written.report_path) == (gate_file, report_file)
-    footer = "`mlops report --base main" + (" --champion main`" if champion else "`")
-    assert footer in separately[1].decode()  # the command that writes this text again
-
-
-def test_the_review_scores_both_models_once(
-    repo: tuple[Path, Params], monkeypatch: pytest.MonkeyPatch
-):
-    root, p = repo
-    calls = []
-    real = compare_module.compare_models
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(compare_module, "compare_models", counted)
-    run_review(p, "main", None, root)
-    assert len(calls) == 1
+    # the footer names the command that writes this text again
+    assert "`mlops report --base main`" in separately[1].decode()
 
 
 def test_an_error_records_it_in_the_gate_file_and_keeps_the_report(params: Params, tmp_path: Path):
