@@ -20,7 +20,7 @@ endif
 RUN := $(UV) run --locked --no-sync
 
 .PHONY: help install data run repro test test-fast lint typecheck bench bench-scale clean report \
-  gate monitor serve image bench-serve
+  gate review monitor serve image bench-serve
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,7 +59,7 @@ test: lint ## every check: lint and the whole test suite, in parallel, with a co
 test-fast: install ## unit tests only (tests/unit: no pipeline, act or browser runs), < 1 min
 	$(RUN) pytest -n $(JOBS) tests/unit -m "not e2e"
 
-# Review loop. Both compare the workspace with the same champion: CHAMPION if given, else
+# Review loop. All three compare the workspace with the same champion: CHAMPION if given, else
 # the current GTO prod model, else BASE (the PR's base branch or commit). `mlops gate`
 # exits 0 pass, 1 fail, 2 error; make turns any non-zero into 2, so read the decision
 # ("pass", "fail" or "error") from reports/gate.json.
@@ -71,6 +71,13 @@ report: ## compare the workspace with the gate's champion: reports/report.md, th
 
 gate: ## promotion gate vs CHAMPION (default: prod, else BASE): reports/gate.json, exit 0 = pass
 	$(RUN) mlops gate --base $(BASE) $(if $(CHAMPION),--champion $(CHAMPION))
+
+# What a PR runs: both files from ONE comparison, the same bytes as `make gate` and `make
+# report` write (half the time). `mlops review` exits as the gate; here a FAIL is a result
+# (both files written, the verdict printed and in gate.json), so only an error fails the
+# target: the PR's gate job turns gate.json into the check.
+review: ## gate.json + report.md from ONE comparison (what a PR runs); fails only on an error
+	$(RUN) mlops review --base $(BASE) $(if $(CHAMPION),--champion $(CHAMPION)) || [ $$? -eq 1 ]
 
 # Monitor: judge CURRENT (a batch CSV, a folder of them, or the prediction log; default
 # paths.monitor_batch) against the prod model, as the monitor workflow does.

@@ -173,8 +173,7 @@ def one_size(rows: int, work: Path) -> dict[str, Any]:
         print(f"  {step:<10} {times[step]:8.1f} s  {peaks[step]:6d} MiB  "
               f"{out.strip().splitlines()[-1][:90]}", flush=True)  # fmt: skip
     gate = json.loads((repo / "reports/gate.json").read_text())
-    once, once_peak, _ = run([sys.executable, str(ROOT / "bench/review_once.py"), "main"], repo,
-                             ok=(0, 1))  # fmt: skip
+    once, once_peak, _ = run(["mlops", "review", "--base", "main"], repo, ok=(0, 1))
     fit_wall, fit_peak, fit_out = run([sys.executable, "-c", FIT_ONLY], repo)
     training = json.loads((repo / "reports/training.json").read_text())
     metrics = json.loads((repo / "reports/metrics.json").read_text())
@@ -220,7 +219,7 @@ def report(results: list[dict[str, Any]]) -> None:
         review = r["times"]["gate"] + r["times"]["report"]
         once = f"{r['once']:.1f} s, peak {r['once_peak']} MiB"
         print(f"  review: gate + report {review:.1f} s as two processes; computed once, "
-              f"both written (bench/review_once.py) {once}")  # fmt: skip
+              f"both written (mlops review) {once}")  # fmt: skip
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
-"""A real PR, simulated in a temporary clone with git and DVC: `mlops report` and
-`mlops gate` on branches that make the model worse, change nothing, or append months.
+"""A real PR, simulated in a temporary clone with git and DVC: `mlops report`, `mlops gate`
+and `mlops review` (both from one comparison) on branches that make the model worse,
+change nothing, or append months.
 
 Each test starts from `pipeline_copy` (the pipeline already ran once on main) and only
 reruns the stages its change touches.
@@ -17,6 +18,7 @@ import pytest
 
 from mlops.core.config import load_params
 from mlops.core.errors import MlopsError
+from mlops.core.files import write_json
 from mlops.data.prepare import read_split
 from mlops.evaluate.metrics import quality
 from mlops.registry import versions as registry
@@ -92,6 +94,13 @@ def test_worse_branch_is_reported_and_blocked_even_when_the_champion_must_be_reb
     rule = next(r for r in cached["rules"] if r["name"] == "non_inferiority:roc_auc")
     assert rule["value"] < rule["threshold"]
     assert rule["passed"] is False
+    # What the PR runs: the same decision, byte for byte, from one comparison; a FAIL is
+    # no error of the Make target (the PR's gate job makes it the check).
+    decided = (repo / "reports/gate.json").read_bytes()
+    make = run(["make", "--no-print-directory", "review", "RUN=", "BASE=main", "CHAMPION=main"],
+               repo)  # fmt: skip
+    assert "gate: FAIL" in make.stdout
+    assert (repo / "reports/gate.json").read_bytes() == decided
 
     # A fresh CI runner with a DVC remote: no cache, the champion's model comes from the
     # remote (here the default local remote, .dvc-storage).
@@ -144,6 +153,15 @@ def test_unchanged_branch_passes_against_the_prod_model_from_the_registry(pipeli
     assert (repo / "reports/again.md").read_bytes() == first
     # Its champion is the gate's: the prod model, not the --base branch.
     assert first.decode().startswith("**Gate: PASSED** against champion `model@v1.0.0 (prod)`")
+
+    # `mlops review`: both files from one comparison, the bytes of `gate` and `report`.
+    decided = (repo / "reports/gate.json").read_bytes()
+    (repo / "reports/gate.json").unlink()
+    (repo / "reports/report.md").unlink()
+    review = run(["mlops", "review", "--base", "main"], repo)
+    assert review.stdout.splitlines()[0] == make.stdout.splitlines()[-1]  # the gate's line
+    assert (repo / "reports/gate.json").read_bytes() == decided
+    assert (repo / "reports/report.md").read_bytes() == first
 
 
 def test_appended_months_show_in_the_data_diff_and_both_models_score_the_same_rows(
@@ -203,6 +221,17 @@ def test_unknown_revisions_are_one_line_errors_and_keep_earlier_outputs(pipeline
     document = json.loads((repo / "reports" / "gate.json").read_text())
     assert document["decision"] == "error"  # never a stale "pass"
     assert "no-such-tag" in document["error"]
+
+    # The review: the gate's error in gate.json, the earlier report kept; make fails too.
+    write_json(repo / "reports" / "gate.json", {"decision": "pass"})
+    result = run(["mlops", "review", "--champion", "no-such-tag"], repo, check=False)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("mlops review: error: ")
+    assert json.loads((repo / "reports" / "gate.json").read_text())["decision"] == "error"
+    assert report.read_text() == "an earlier good report\n"
+    make = run(["make", "review", "RUN=", "CHAMPION=no-such-tag"], repo, check=False)
+    assert make.returncode != 0
 
     (repo / "reports" / "gate.json").unlink()
     with pytest.raises(MlopsError, match="'v9' not found"):

@@ -311,6 +311,8 @@ def test_worse_model_pr_fails_the_gate_check_and_the_comment_says_why(
     assert worse_pr.jobs == {"report": "succeeded", "gate": "failed"}, explain(worse_pr)
     assert worse_pr.returncode != 0
     assert "gate: FAIL" in worse_pr.log
+    # one review step wrote both files from one comparison (make review; a FAIL is no error)
+    assert "review: wrote reports/gate.json and reports/report.md" in worse_pr.log
 
     # (a) The branch relaxed its own gate: judged under main's, and it says so.
     gate = json.loads((worse_pr.record / "artifacts/pr-report/gate.json").read_text())

@@ -1,7 +1,7 @@
 """Commands driven by params.yaml: the pipeline stages (what dvc.yaml runs), getting the
-data, and the review (report and gate). Each handler gets the loaded Params and the
-parsed arguments, calls one typed function, and returns the line to print (or the line
-and an exit code)."""
+data, and the review (report, gate, or both from one comparison: review). Each handler
+gets the loaded Params and the parsed arguments, calls one typed function, and returns
+the line to print (or the line and an exit code)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,15 @@ def gate(p: Params, args: argparse.Namespace) -> tuple[str, int]:
 
     document = run_gate(p, args.champion, args.base)
     return summary_line(document), EXIT_OK if document["decision"] == "pass" else EXIT_FAIL
+
+
+def review(p: Params, args: argparse.Namespace) -> tuple[str, int]:
+    from mlops.review.gate import summary_line
+    from mlops.review.once import run_review
+
+    written = run_review(p, args.base, args.champion)
+    code = EXIT_OK if written.gate["decision"] == "pass" else EXIT_FAIL
+    return f"{summary_line(written.gate)}\nreview: wrote {p.paths.gate} and {p.paths.report}", code
 
 
 def release(p: Params, _: argparse.Namespace) -> str:
@@ -223,6 +232,7 @@ STAGES: dict[str, tuple[StageHandler, str]] = {
     "summary": (summary, "print the headline metrics and where the results are"),
     "report": (report, "compare the workspace with the champion: markdown for the PR comment"),
     "gate": (gate, "promotion gate vs the champion: gate.json; exit 0 pass, 1 fail"),
+    "review": (review, "gate and report from ONE comparison: gate.json, report.md; exit as gate"),
     "release": (release, "model card + assets for env VERSION; gh release create"),
     "simulate": (simulate, "one month of new rows from the source, as is or with a drift"),
     "monitor": (monitor, "drift, decay and staleness vs prod: monitor.json, monitor.md"),
@@ -234,6 +244,7 @@ STAGES: dict[str, tuple[StageHandler, str]] = {
 OPTIONS: dict[str, Callable[[argparse.ArgumentParser, str], None]] = {
     "report": review_options,
     "gate": review_options,
+    "review": review_options,
     "simulate": simulate_options,
     "monitor": monitor_options,
     "serve": serve_options,

@@ -10,4 +10,5 @@ compare   one review: sides + scoring + policy (the report and the gate share it
 gate      `mlops gate`: gate.json and the exit code
 trusted   the required check: a PR's model judged as data by the default branch's code
 report    `mlops report`: the PR comment (report_models, report_changes, charts, datadiff)
+once      `mlops review`: gate.json and report.md from one comparison (what a PR runs)
 """

@@ -1,7 +1,8 @@
 """One review: obtain both sides, score both models on the same rows, apply the policy.
 
-`mlops report` and `mlops gate` both go through `compare`, so the comment a reviewer
-reads and the status check that blocks the merge can never disagree on a number. The
+`mlops report` and `mlops gate` both go through `compare` (for the workspace:
+`workspace_review`), so the comment a reviewer reads and the status check that blocks the
+merge can never disagree on a number; `mlops review` writes both from one comparison. The
 policy is passed in (review/policy_source.py: the base revision's), never read from the
 workspace here; so is, for the trusted gate, the challenger (a PR's model as data) and
 the rows to score it on (its data split by the base's code).
@@ -22,9 +23,9 @@ from mlops.core.config import Params, Prepare
 from mlops.core.errors import DataError
 from mlops.core.files import read_table
 from mlops.data.prepare import read_split, test_mask
-from mlops.registry.versions import Champion
+from mlops.registry.versions import Champion, resolve_champion
 from mlops.review.policy import Decision, RowsCheck, decide
-from mlops.review.policy_source import Policy
+from mlops.review.policy_source import Policy, base_policy
 from mlops.review.scoring import Comparison, compare_models
 from mlops.review.sides import Side, revision_side, workspace_side
 from mlops.review.store import obtain
@@ -125,3 +126,17 @@ def compare(
         )
         shown = params.paths.test if scored is None else str(scored)
         yield Review(base, head, comparison, decision, shown, frame, policy, rows)
+
+
+@contextlib.contextmanager
+def workspace_review(
+    params: Params, champion_rev: str | None, base: str, root: Path | str = "."
+) -> Iterator[tuple[Champion, Review]]:
+    """The workspace's review as `mlops gate`, `mlops report` and `mlops review` see it:
+    the champion `champion_rev`, else the current prod model, else `base`; the policy of
+    `base`; the champion's data obtained too (data diff, removed rows)."""
+    root = Path(root)
+    champion = resolve_champion(champion_rev, base, root)
+    policy = base_policy(params, base, root)
+    with compare(params, champion, policy, root, need_data=True) as result:
+        yield champion, result

@@ -12,15 +12,16 @@ result; the CLI exits 0 pass, 1 fail, 2 error (then gate.json holds
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mlops.core.config import Params
 from mlops.core.errors import MlopsError
 from mlops.core.files import write_json
-from mlops.registry.versions import Champion, resolve_champion
-from mlops.review.compare import Review, compare
-from mlops.review.policy_source import base_policy
+from mlops.registry.versions import Champion
+from mlops.review.compare import Review, workspace_review
 
 
 def gate_document(result: Review, champion: Champion) -> dict[str, Any]:
@@ -49,23 +50,27 @@ def gate_document(result: Review, champion: Champion) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def errors_recorded(gate_path: Path) -> Iterator[None]:
+    """On an error the gate file says so ({"decision": "error", "error": ...}) and the error
+    propagates (exit 2): a stale "pass" from an earlier run must never be read as current."""
+    try:
+        yield
+    except MlopsError as exc:
+        write_json(gate_path, {"decision": "error", "error": str(exc)})
+        raise
+
+
 def run_gate(
     params: Params, champion_rev: str | None, base: str, root: Path | str = "."
 ) -> dict[str, Any]:
-    """Decide, write the gate file, return its content.
-
-    On an error the gate file says so ({"decision": "error", "error": ...}) and the error
-    propagates (exit 2): a stale "pass" from an earlier run must never be read as current.
-    """
+    """Decide, write the gate file (an error too: errors_recorded), return its content."""
     root = Path(root)
-    try:
-        champion = resolve_champion(champion_rev, base, root)
-        policy = base_policy(params, base, root)
-        with compare(params, champion, policy, root, need_data=True) as result:
-            document = gate_document(result, champion)
-    except MlopsError as exc:
-        write_json(root / params.paths.gate, {"decision": "error", "error": str(exc)})
-        raise
+    with (
+        errors_recorded(root / params.paths.gate),
+        workspace_review(params, champion_rev, base, root) as (champion, result),
+    ):
+        document = gate_document(result, champion)
     write_json(root / params.paths.gate, document)
     return document
 

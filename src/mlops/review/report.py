@@ -21,9 +21,8 @@ from mlops.core.config import Params
 from mlops.core.files import write_text
 from mlops.core.markdown import GITHUB_COMMENT_LIMIT
 from mlops.core.markdown import fit_to_limit as _fit
-from mlops.registry.versions import resolve_champion
-from mlops.review.compare import Review, compare
-from mlops.review.policy_source import base_policy
+from mlops.review.compare import Review, workspace_review
+from mlops.review.policy import Decision
 from mlops.review.report_changes import commits_section, data_section, params_section
 from mlops.review.report_models import (
     charts_section,
@@ -85,6 +84,18 @@ def render(result: Review, params: Params, command: str) -> str:
     return fit_to_limit("\n\n".join(sections) + "\n")
 
 
+def command_line(base: str, champion: str | None) -> str:
+    """The command the report's footer names: the one that writes the same text again."""
+    return f"mlops report --base {base}" + (f" --champion {champion}" if champion else "")
+
+
+def outcome(decision: Decision) -> str:
+    """The verdict in a few words."""
+    return (
+        "gate would pass" if decision.passed else f"gate would fail: {len(decision.failed)} rules"
+    )
+
+
 def run_report(
     params: Params,
     base: str,
@@ -97,11 +108,8 @@ def run_report(
     The champion is resolved as the gate resolves it (`champion`, else the current prod
     model, else `base`), so the comment's verdict is the verdict of the check."""
     root = Path(root)
-    resolved = resolve_champion(champion, base, root)
-    policy = base_policy(params, base, root)
-    command = f"mlops report --base {base}" + (f" --champion {champion}" if champion else "")
-    with compare(params, resolved, policy, root, need_data=True) as result:
-        text = render(result, params, command)
-        passed = result.decision.passed
+    with workspace_review(params, champion, base, root) as (_, result):
+        text = render(result, params, command_line(base, champion))
+        decision = result.decision
     write_text(root / out, text)
-    return "gate would pass" if passed else f"gate would fail: {len(result.decision.failed)} rules"
+    return outcome(decision)

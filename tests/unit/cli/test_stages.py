@@ -37,6 +37,10 @@ def test_review_commands_take_base_champion_and_out():
     assert (args.base, args.champion) == ("main", None)  # defaults: the base branch, no pin
     with pytest.raises(SystemExit):
         parser.parse_args(["gate", "--out", "x"])  # only the report writes markdown
+    args = parser.parse_args(["review", "--base", "dev", "--champion", "model@v1.0.0"])
+    assert (args.base, args.champion) == ("dev", "model@v1.0.0")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["review", "--out", "x"])  # both files go where paths: says
 
 
 @pytest.fixture

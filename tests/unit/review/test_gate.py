@@ -9,15 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlops.core.config import Data
 from mlops.core.files import write_json
 from mlops.registry.versions import Champion, RegistryError
 from mlops.review.gate import gate_document, run_gate
-from mlops.train.model_io import save_model
-from mlops.train.models import logistic_regression
 from support.repos import git
-from support.review import BASE_SHA, GATE, review_repo, synthetic_review, world
-from support.synthetic import SPEC, records
+from support.review import BASE_SHA, synthetic_review, world
 
 CHAMPION = Champion(BASE_SHA, "model@v1.0.0 (prod)", "registry")
 
@@ -51,19 +47,6 @@ def test_a_failing_document_lists_the_failed_rules_and_is_strict_json(tmp_path: 
     assert set(document["failed"]) == {r["name"] for r in document["rules"] if not r["passed"]}
     write_json(tmp_path / "gate.json", document)  # no NaN or infinity anywhere
     assert json.loads((tmp_path / "gate.json").read_text()) == document
-
-
-@pytest.fixture
-def repo(params, tmp_path: Path):
-    data = Data(id_column="row_id", time_column="month", target="label", positive_label="1",
-                slices=["group"])  # fmt: skip
-    p = params.model_copy(update={"data": data, "gate": GATE})
-    frame = records(400)
-    model = logistic_regression.build(SPEC, params.train.logistic_regression, 0)
-    save_model(model.fit(frame[SPEC.columns], frame["label"]), tmp_path / "m.skops")
-    review_repo(tmp_path / "repo", p, tmp_path / "m.skops", tmp_path / "m.skops",
-                records(600, seed=5), latency_ms_p95=500.0)  # fmt: skip
-    return tmp_path / "repo", p
 
 
 def test_run_gate_writes_the_decision_to_paths_gate(repo):
