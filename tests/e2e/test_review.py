@@ -94,13 +94,8 @@ def test_worse_branch_is_reported_and_blocked_even_when_the_champion_must_be_reb
     rule = next(r for r in cached["rules"] if r["name"] == "non_inferiority:roc_auc")
     assert rule["value"] < rule["threshold"]
     assert rule["passed"] is False
-    # What the PR runs: the same decision, byte for byte, from one comparison; a FAIL is
-    # no error of the Make target (the PR's gate job makes it the check).
-    decided = (repo / "reports/gate.json").read_bytes()
-    make = run(["make", "--no-print-directory", "review", "RUN=", "BASE=main", "CHAMPION=main"],
-               repo)  # fmt: skip
-    assert "gate: FAIL" in make.stdout
-    assert (repo / "reports/gate.json").read_bytes() == decided
+    # (`make review` on a failing model, as the PR's report job runs it: the act test of
+    # the worse PR; its bytes against gate + report: tests/unit/review/test_once.py)
 
     # A fresh CI runner with a DVC remote: no cache, the champion's model comes from the
     # remote (here the default local remote, .dvc-storage).
