@@ -52,11 +52,23 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
+class _OneLine(logging.Formatter):
+    """`mlops <command>: <level>: <message>` ("warning", "info", ...), on one line."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{self.prefix}: {record.levelname.lower()}: {one_line(record.getMessage())}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # Warnings from any module: one line each on stderr, like the errors below.
+    # Log records from any module (warnings; a server's info lines): one line each on
+    # stderr, named by their level, like the errors below.
     warnings = logging.StreamHandler(sys.stderr)
-    warnings.setFormatter(logging.Formatter(f"mlops {args.command}: warning: %(message)s"))
+    warnings.setFormatter(_OneLine(f"mlops {args.command}"))
     logger = logging.getLogger("mlops")
     logger.addHandler(warnings)
     try:

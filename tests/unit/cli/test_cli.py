@@ -57,3 +57,24 @@ def test_an_error_quoting_a_line_break_stays_one_line(capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.startswith(f"mlops check-params: error: {bad}: thre\\r\\nads: unknown key")
     assert err.count("\n") == 1
+
+
+def test_log_lines_are_one_line_each_and_named_by_their_level(capsys, monkeypatch):
+    """A warning says warning, a server's info line says info (not warning), one line."""
+    import logging
+
+    from mlops import cli
+
+    def logs(_args):
+        logging.getLogger("mlops.test").warning("first\nsecond")
+        info = logging.getLogger("mlops.test.info")
+        info.setLevel(logging.INFO)
+        info.info("model ready")
+        return "done"
+
+    monkeypatch.setattr(cli, "run", logs)
+    assert cli.main(["check-params"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "mlops check-params: warning: first\\nsecond",
+        "mlops check-params: info: model ready",
+    ]
