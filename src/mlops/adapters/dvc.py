@@ -53,15 +53,20 @@ def tracked_md5(dvc_file_text: str | None) -> str | None:
         return None
 
 
-def locked_md5(lock_text: str | None, out_path: str) -> str | None:
-    """The md5 that a dvc.lock records for a stage output path, or None."""
+def _lock_stages(lock_text: str | None) -> dict[str, Any]:
+    """The stages a dvc.lock records ({} for no lock or one that is not a lock)."""
     if not lock_text:
-        return None
+        return {}
     try:
         stages = yaml.safe_load(lock_text).get("stages", {})
     except (yaml.YAMLError, AttributeError):
-        return None
-    for stage in stages.values():
+        return {}
+    return stages if isinstance(stages, dict) else {}
+
+
+def locked_md5(lock_text: str | None, out_path: str) -> str | None:
+    """The md5 that a dvc.lock records for a stage output path, or None."""
+    for stage in _lock_stages(lock_text).values():
         for out in stage.get("outs", []) or []:
             if out.get("path") == out_path and out.get("md5"):
                 return str(out["md5"])
@@ -259,13 +264,7 @@ def run_cli(
 
 def producing_stage(lock_text: str | None, out_path: str) -> str | None:
     """The name of the dvc.lock stage that writes `out_path`, or None."""
-    if not lock_text:
-        return None
-    try:
-        stages = yaml.safe_load(lock_text).get("stages", {})
-    except (yaml.YAMLError, AttributeError):
-        return None
-    for name, stage in stages.items():
+    for name, stage in _lock_stages(lock_text).items():
         if any(out.get("path") == out_path for out in stage.get("outs", []) or []):
             return str(name)
     return None

@@ -31,3 +31,25 @@ def test_a_folder_that_is_not_a_dvc_repository_is_one_line(tmp_path):
 
     with pytest.raises(DvcError, match=r": not a DVC repository \(run this in the project's clone"):
         Dvc(tmp_path)
+
+
+def test_a_lock_tells_each_outputs_md5_and_the_stage_that_writes_it() -> None:
+    from mlops.adapters.dvc import locked_md5, producing_stage
+
+    lock = """schema: '2.0'
+stages:
+  prepare:
+    outs:
+    - path: build/test.csv
+      md5: 0123456789abcdef0123456789abcdef
+  train:
+    outs:
+    - path: models/model.skops
+      md5: fedcba9876543210fedcba9876543210
+"""
+    assert locked_md5(lock, "models/model.skops") == "fedcba9876543210fedcba9876543210"
+    assert producing_stage(lock, "build/test.csv") == "prepare"
+    for broken in (None, "", "not: [a lock", "- a list"):
+        assert locked_md5(broken, "models/model.skops") is None
+        assert producing_stage(broken, "models/model.skops") is None
+    assert producing_stage(lock, "reports/other.json") is None
