@@ -3,6 +3,8 @@ label that depends on them, so a model has something to learn in milliseconds.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -37,3 +39,17 @@ def records(n: int = 400, seed: int = 0) -> pd.DataFrame:
     frame.loc[frame.index[::17], "hours"] = np.nan
     frame.loc[frame.index[5::23], "colour"] = np.nan
     return frame
+
+
+def grouped_copies(snapshot: Path, out: Path, rows: int) -> Path:
+    """The first `rows` rows of a snapshot and a copy of each (new row id, same
+    `source_id`), written to `out` (Parquet if its name says so): upsampled data that must
+    be split by its group column."""
+    from mlops.core.files import read_table, write_table
+
+    frame = read_table(snapshot, keep_default_na=False, na_values=[""]).head(rows)
+    copies = frame.assign(row_id=frame["row_id"] + 100_000)
+    both = pd.concat([frame, copies], ignore_index=True)
+    both.insert(1, "source_id", both["row_id"] % 100_000)
+    write_table(out, both)
+    return out

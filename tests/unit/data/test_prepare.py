@@ -30,14 +30,11 @@ def test_split_depends_on_the_salt_and_fraction():
 
 def test_copies_of_a_row_stay_on_one_side_with_a_group_column(params, snapshot_path, tmp_path):
     """Upsampled copies (same group) never straddle train and test: split by the group."""
-    from mlops.core.files import read_table, write_table
+    from mlops.core.files import read_table
     from mlops.data.prepare import prepare
+    from support.synthetic import grouped_copies
 
-    frame = read_table(snapshot_path, keep_default_na=False, na_values=[""]).head(2000)
-    copies = frame.assign(row_id=frame["row_id"] + 100_000)
-    both = pd.concat([frame, copies], ignore_index=True)
-    both.insert(1, "source_id", both["row_id"] % 100_000)
-    write_table(tmp_path / "snap.parquet", both)
+    both = read_table(grouped_copies(snapshot_path, tmp_path / "snap.parquet", 2000))
     data = params.data.model_copy(update={"group_column": "source_id"})
     train, test = prepare(tmp_path / "snap.parquet", data, params.prepare,
                           tmp_path / "train.parquet", tmp_path / "test.parquet")  # fmt: skip

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
@@ -121,14 +120,10 @@ def test_the_champions_test_rows_missing_from_the_scored_rows_are_counted(
 def test_a_split_by_group_is_the_champions_split_too(params, snapshot_path, tmp_path) -> None:
     """With data.group_column the champion's test rows are those its group hashes into
     (as prepare split them), from a Parquet snapshot too: scoring the same rows removes none."""
-    from mlops.core.files import read_table, write_table
     from mlops.data.prepare import prepare
+    from support.synthetic import grouped_copies
 
-    frame = read_table(snapshot_path, keep_default_na=False, na_values=[""]).head(3000)
-    copies = frame.assign(row_id=frame["row_id"] + 100_000)
-    both = pd.concat([frame, copies], ignore_index=True)
-    both.insert(1, "source_id", both["row_id"] % 100_000)
-    write_table(tmp_path / "snap.parquet", both)
+    grouped_copies(snapshot_path, tmp_path / "snap.parquet", 3000)
     data = params.data.model_copy(update={"group_column": "source_id"})
     grouped = params.model_copy(update={"data": data})
     _, test = prepare(tmp_path / "snap.parquet", data, params.prepare,

@@ -11,22 +11,15 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score, f1_score, log_loss, roc_auc_score
 
-from mlops.core.config import Bootstrap, Data, Evaluate, Gate
 from mlops.review.policy import decide
 from mlops.review.scoring import _Rows, compare_scores, paired_bootstrap, prior_log_loss
+from support import review
 
-DATA = Data(id_column="row_id", time_column="month", target="y", positive_label="1", slices=["g"])
-EVALUATE = Evaluate(
-    threshold=0.5, min_slice_size=100, calibration_bins=10, curve_points=101,
-    importance_repeats=1, latency_rows=10,
-)  # fmt: skip
-BOOT = Bootstrap(resamples=300, confidence=0.95, seed=0)
-GATE = Gate(
-    primary_metric="roc_auc", margin=0.005, bootstrap=BOOT, floors={"roc_auc": 0.7},
-    slice_metrics=["roc_auc", "accuracy"], slice_tolerance=0.03,
-    fairness_gaps=["true_positive_rate", "false_positive_rate"], gap_tolerance=0.05,
-    max_latency_ms_p95=50.0, max_model_bytes=1_000_000,
-)  # fmt: skip
+# The synthetic review's data, evaluate and gate sections (tests/support/review.py), with
+# more resamples here.
+BOOT = review.BOOT.model_copy(update={"resamples": 300})
+GATE = review.GATE.model_copy(update={"bootstrap": BOOT})
+DATA, EVALUATE = review.DATA, review.EVALUATE
 
 
 @pytest.fixture(scope="module")
