@@ -12,24 +12,8 @@ from pathlib import Path
 import pytest
 
 from mlops.adapters import github
+from support.recording import calls
 from support.repos import ROOT
-
-STUB_BIN = ROOT / "tests" / "fixtures" / "act" / "bin"
-
-
-@pytest.fixture
-def recording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The recording `cml`/`gh` stand-ins first on PATH; returns the record folder."""
-    record = tmp_path / "record"
-    monkeypatch.setenv("PATH", f"{STUB_BIN}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("ACT_RECORD", str(record))
-    monkeypatch.setenv("ACT_STUBS", str(STUB_BIN.parent))
-    return record
-
-
-def calls(record: Path) -> list[dict]:
-    path = record / "calls.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def test_pr_head_is_asked_of_the_api_and_lowercased(recording: Path, monkeypatch):

@@ -6,7 +6,6 @@ GitHub's pages of 30 comments and refuses edits of other people's comments)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,10 +13,9 @@ import pytest
 from mlops.ci.comment import MARKER, compose_comment, post_comment, read_comment, upsert_comment
 from mlops.ci.inputs import WorkflowError
 from mlops.core.markdown import GITHUB_COMMENT_LIMIT
-from support.repos import ROOT
+from support.recording import calls
 
 SHA = "a" * 40
-STUB_BIN = ROOT / "tests" / "fixtures" / "act" / "bin"
 
 
 def compose(tmp_path: Path, report: str, **env: str) -> Path:
@@ -86,21 +84,6 @@ def test_untrusted_oversized_or_symlinked_body_is_refused(tmp_path: Path) -> Non
     (folder / "body.md").symlink_to("/etc/passwd")
     with pytest.raises(WorkflowError, match="not a regular file"):
         read_comment(folder, SHA)
-
-
-@pytest.fixture
-def recording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The recording `cml`/`gh` stand-ins first on PATH; returns the record folder."""
-    record = tmp_path / "record"
-    monkeypatch.setenv("PATH", f"{STUB_BIN}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("ACT_RECORD", str(record))
-    monkeypatch.setenv("ACT_STUBS", str(STUB_BIN.parent))
-    return record
-
-
-def calls(record: Path) -> list[dict]:
-    path = record / "calls.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def test_post_checks_the_pr_head_with_github_then_creates_the_comment(
