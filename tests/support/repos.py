@@ -84,3 +84,28 @@ def copy_repo(source: Path, dest: Path) -> Path:
     """A full copy (work tree, .git, DVC cache) of a prepared repository."""
     shutil.copytree(source, dest, symlinks=True)
     return dest
+
+
+def commit(repo: Path, message: str) -> str:
+    """An empty commit on main, pushed when there is an origin (versions count only on
+    the default branch, as origin has it); its sha."""
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    if git(repo, "remote"):
+        git(repo, "push", "-q", "origin", "main")
+    return git(repo, "rev-parse", "HEAD")
+
+
+def repo_with_origin(folder: Path, with_dvc_yaml: bool = True) -> tuple[Path, Path]:
+    """(checkout, bare origin) under `folder`: main holds one commit (with the project's
+    dvc.yaml, so GTO knows the artifact), pushed to origin. Set GIT_IDENTITY first."""
+    repo, bare = folder / "repo", folder / "origin.git"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    git(repo, "init", "-q", "-b", "main")
+    if with_dvc_yaml:
+        (repo / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
+        git(repo, "add", "dvc.yaml")
+    commit(repo, "first model")
+    git(repo, "remote", "add", "origin", str(bare))
+    git(repo, "push", "-q", "origin", "main")
+    return repo, bare

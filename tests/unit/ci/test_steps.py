@@ -18,17 +18,9 @@ from mlops.ci.inputs import WorkflowError
 from mlops.ci.steps import check_dvc
 from mlops.core.files import write_json
 from mlops.registry.versions import RegistryError
-from support.repos import GIT_IDENTITY, ROOT, copy_repo, git, run
+from support.repos import GIT_IDENTITY, ROOT, commit, copy_repo, git, repo_with_origin, run
 
 STUB_BIN = ROOT / "tests" / "fixtures" / "act" / "bin"
-
-
-def commit(repo: Path, message: str) -> str:
-    """A commit on main, pushed when there is an origin (versions count only on main)."""
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    if git(repo, "remote"):
-        git(repo, "push", "-q", "origin", "main")
-    return git(repo, "rev-parse", "HEAD")
 
 
 def register(repo: Path, params, env: dict[str, str] | None = None) -> str:
@@ -47,14 +39,7 @@ def origin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]
     """(checkout, bare origin), the checkout holding one commit."""
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
-    repo, bare = tmp_path / "repo", tmp_path / "origin.git"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
-    git(repo, "init", "-q", "-b", "main")
-    commit(repo, "first model")
-    git(repo, "remote", "add", "origin", str(bare))
-    git(repo, "push", "-q", "origin", "main")
-    return repo, bare
+    return repo_with_origin(tmp_path, with_dvc_yaml=False)
 
 
 def test_register_pushes_version_and_staging_and_hands_on_the_version(origin, tmp_path, params):

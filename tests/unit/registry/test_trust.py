@@ -9,7 +9,6 @@ rollback target. The trusted view agrees with GTO's own reading when every tag i
 from __future__ import annotations
 
 import logging
-import subprocess
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from gto import api
 from mlops.adapters import gto
 from mlops.registry import versions as registry
 from mlops.registry.versions import RegistryError
-from support.repos import GIT_IDENTITY, ROOT
+from support.repos import GIT_IDENTITY, repo_with_origin
 from support.repos import git as run_git
 
 
@@ -51,16 +50,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("DEFAULT_BRANCH", raising=False)
-    repo, bare = tmp_path / "repo", tmp_path / "origin.git"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
-    run_git(repo, "init", "-q", "-b", "main")
-    (repo / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
-    run_git(repo, "add", "dvc.yaml")
-    commit(repo, "first model")
-    run_git(repo, "remote", "add", "origin", str(bare))
-    run_git(repo, "push", "-q", "origin", "main")
-    return repo
+    return repo_with_origin(tmp_path)[0]
 
 
 def test_a_hand_pushed_prod_tag_off_main_is_neither_champion_nor_rollback_target(

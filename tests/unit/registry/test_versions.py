@@ -11,16 +11,8 @@ import pytest
 
 from mlops.adapters import git
 from mlops.registry import versions as registry
-from support.repos import GIT_IDENTITY, ROOT
+from support.repos import GIT_IDENTITY, commit, repo_with_origin
 from support.repos import git as run_git
-
-
-def commit(repo: Path, message: str) -> str:
-    """A merged commit: on main and pushed (origin's main is the registry's truth)."""
-    run_git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    if run_git(repo, "remote"):
-        run_git(repo, "push", "-q", "origin", "main")
-    return run_git(repo, "rev-parse", "HEAD")
 
 
 def passing(repo: Path) -> dict:
@@ -34,16 +26,7 @@ def gto_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pat
     """(repo, bare origin) with the project's dvc.yaml, so GTO knows the artifact."""
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
-    repo, bare = tmp_path / "repo", tmp_path / "origin.git"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
-    run_git(repo, "init", "-q", "-b", "main")
-    (repo / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
-    run_git(repo, "add", "dvc.yaml")
-    commit(repo, "first model")
-    run_git(repo, "remote", "add", "origin", str(bare))
-    run_git(repo, "push", "-q", "origin", "main")
-    return repo, bare
+    return repo_with_origin(tmp_path)
 
 
 def prod(repo: Path) -> str | None:
