@@ -197,6 +197,17 @@ def act_repo(pipeline_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return repo
 
 
+def publish(repo: Path, bare: Path) -> None:
+    """Commit the pipeline's outputs on main and push main to a new bare `origin`; the
+    `github` remote names the repository on GitHub (acme/models) as a runner's does."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "pipeline outputs")
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    git(repo, "remote", "add", "origin", str(bare))
+    git(repo, "remote", "add", "github", REMOTE)
+    git(repo, "push", "-q", "origin", "main")
+
+
 def build_act_repo(folder: Path, pipeline_repo: Path) -> None:
     """main with the pipeline run and committed, pushed to a bare 'GitHub' remote;
     branches `worse` (a 2-iteration model whose own gate: is relaxed; its pipeline run
@@ -212,13 +223,7 @@ def build_act_repo(folder: Path, pipeline_repo: Path) -> None:
     set_param(repo, r"^(\s+max_latency_ms_p95:) [0-9.]+", r"\1 100000.0")
     set_param(repo, r"^(\s+max_latency_ms_p99:) [0-9.]+", r"\1 100000.0")  # the canary's
     set_param(repo, r"^(\s+latency_requests:) [0-9]+", r"\1 20")  # fewer timed requests
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", "pipeline outputs")
-    bare = base / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
-    git(repo, "remote", "add", "origin", str(bare))
-    git(repo, "remote", "add", "github", REMOTE)
-    git(repo, "push", "-q", "origin", "main")
+    publish(repo, base / "origin.git")
 
     git(repo, "checkout", "-q", "-b", "worse", "main")
     set_param(repo, r"^(\s+max_iter:) 300$", r"\1 2")

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from support.repos import copy_repo, git, run
-from workflows.test_act import REMOTE, ActRun, act, event_file, explain, pr_run, set_param
+from workflows.test_act import ActRun, act, event_file, explain, pr_run, publish, set_param
 
 pytestmark = pytest.mark.e2e
 
@@ -48,13 +47,7 @@ def monitor_repo(pipeline_repo: Path, tmp_path_factory: pytest.TempPathFactory) 
     # makes each evaluate ~3x cheaper; main's evaluate reruns once here to match.
     set_param(repo, r"^(\s+importance_repeats:) 5", r"\1 1")
     run(["dvc", "repro"], repo)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", "pipeline outputs")
-    bare = base / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
-    git(repo, "remote", "add", "origin", str(bare))
-    git(repo, "remote", "add", "github", REMOTE)
-    git(repo, "push", "-q", "origin", "main")
+    publish(repo, base / "origin.git")
     shutil.move(repo / ".dvc" / "cache", base / "dvc-cache")
     (base / "dvc-remote").mkdir()
     run(["dvc", "cache", "dir", "--local", str(base / "dvc-cache")], repo)
