@@ -172,8 +172,8 @@ def paired_bootstrap(
     rows_base, rows_head = _Rows(y, base, threshold), _Rows(y, head, threshold)
     n = len(y)
     ones = np.ones(n)
-    point_base = {m: rows_base.metric(m, ones) for m in METRICS}
-    point_head = {m: rows_head.metric(m, ones) for m in METRICS}
+    point_base = dict(zip(METRICS, rows_base.metrics(ones, None), strict=True))
+    point_head = dict(zip(METRICS, rows_head.metrics(ones, None), strict=True))
     rng = np.random.default_rng(cfg.seed)
     diffs = np.empty((cfg.resamples, len(METRICS)))
     for b in range(cfg.resamples):
