@@ -6,7 +6,6 @@ the line to print (or the line and an exit code)."""
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -159,7 +158,9 @@ def monitor_options(parser: argparse.ArgumentParser, _: str) -> None:
 
 
 def month(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+    from mlops.monitor.months import MONTH
+
+    if not MONTH.match(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a month of the form YYYY-MM")
     return text
 

@@ -17,6 +17,9 @@ from pydantic import (
 
 from mlops.core.strict import Strict
 
+# A month as the data knows it, "YYYY-MM" (monitor/months.py compiles the same pattern).
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+Month = Annotated[str, Field(pattern=MONTH_PATTERN)]
 Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -50,7 +53,7 @@ class Paths(Strict):
 class SimulatedMonths(Strict):
     """The default data has no time column, so an arrival month is simulated (seeded)."""
 
-    start: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    start: Month
     count: Annotated[int, Field(ge=1, le=120)]
     seed: Annotated[int, Field(ge=0)]
 
@@ -65,7 +68,7 @@ class Ingest(Strict):
     replace: dict[str, dict[str, str]] = Field(default_factory=dict)
     id_column: str | None = None
     simulated_months: SimulatedMonths | None = None
-    until_month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
+    until_month: Month | None = None
 
 
 class Data(Strict):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+from mlops.core.sections import MONTH_PATTERN
+
+MONTH = re.compile(MONTH_PATTERN)
 
 
 def month_number(month: str) -> int:
