@@ -102,36 +102,22 @@ def assign(
     version: str,
     author: Author,
     message: str | None = None,
+    *,
+    remove: bool = False,
 ) -> str:
-    """Create the assignment tag of a version to a stage; return it.
+    """Create the tag that puts a version in a stage, or with `remove` the one that takes
+    it out (history is kept); return it.
 
     force: the registry decides from the tags it trusts (registry/versions.py); GTO's own
     check reads every tag, hand-pushed ones included, and must not veto it."""
     from gto import api
 
-    created = api.assign(
-        str(repo), artifact, stage, version=version, message=message, force=True,
+    tagger = api.unassign if remove else api.assign
+    created = tagger(
+        str(repo), artifact, stage=stage, version=version, message=message, force=True,
         author=author.name, author_email=author.email,
     )  # fmt: skip
     return str(created.tag)
-
-
-def unassign(
-    repo: Path | str,
-    artifact: str,
-    stage: str,
-    version: str,
-    author: Author,
-    message: str | None = None,
-) -> str:
-    """Create the tag that takes a version out of a stage (history is kept); return it."""
-    from gto import api
-
-    removed = api.unassign(
-        str(repo), artifact, version=version, stage=stage, message=message, force=True,
-        author=author.name, author_email=author.email,
-    )  # fmt: skip
-    return str(removed.tag)
 
 
 # --- the tags as events, and GTO's stage rules over a chosen subset of them -----------

@@ -188,10 +188,8 @@ def alert_rules(p: Params, args: argparse.Namespace) -> str | tuple[str, int]:
 
 
 def alert_rules_options(parser: argparse.ArgumentParser, _: str) -> None:
-    parser.add_argument(
-        "--check", action="store_true",
-        help="change nothing; exit 1 if the file's drift rules differ from params.yaml's",
-    )  # fmt: skip
+    drifted = "change nothing; exit 1 if the file's drift rules differ from params.yaml's"
+    parser.add_argument("--check", action="store_true", help=drifted)
 
 
 def serve(p: Params, args: argparse.Namespace) -> str:
@@ -203,10 +201,8 @@ def serve(p: Params, args: argparse.Namespace) -> str:
 
 
 def serve_options(parser: argparse.ArgumentParser, _: str) -> None:
-    parser.add_argument(
-        "--model", default="workspace",
-        help="workspace (default), prod, model@v1.2.0, or a folder written by `mlops bundle`",
-    )  # fmt: skip
+    which = "workspace (default), prod, model@v1.2.0, or a folder written by `mlops bundle`"
+    parser.add_argument("--model", default="workspace", help=which)
     parser.add_argument("--host", help="address to listen on (default: serve.host)")
     parser.add_argument("--port", type=int, help="port (default: serve.port)")
 

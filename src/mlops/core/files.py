@@ -145,6 +145,17 @@ def read_parquet(source: Path | str, columns: list[str] | None = None) -> pd.Dat
     return frame
 
 
+def parsed_or_none(text: str | None, parse: Callable[[str], Any], invalid: type[Exception]) -> Any:
+    """A file read from some revision, as data; None when that revision has no such file
+    or it does not parse (an older or broken revision: the caller says what it lacks)."""
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except invalid:
+        return None
+
+
 def read_json(path: Path | str) -> Any:
     path = Path(path)
     try:

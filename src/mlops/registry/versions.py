@@ -321,7 +321,7 @@ def rollback(version: str, repo: Path | str = ".") -> list[str]:
             f"{ARTIFACT}@{version} is already in {PROD_STAGE}; nothing to roll back"
         )
     created = [
-        gto.unassign(repo, ARTIFACT, PROD_STAGE, other, _author(repo))
+        gto.assign(repo, ARTIFACT, PROD_STAGE, other, _author(repo), remove=True)
         for other in active
         if other != version
     ]

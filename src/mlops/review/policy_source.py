@@ -28,6 +28,7 @@ from pydantic import Field, ValidationError
 from mlops.adapters import git
 from mlops.core.config import Gate, Params
 from mlops.core.errors import ConfigError
+from mlops.core.files import parsed_or_none
 from mlops.core.strict import Strict
 
 
@@ -237,12 +238,7 @@ def _validate(flat: dict[str, Any], whose: str) -> _Rules:
 
 def read_raw_params(text: str | None) -> object:
     """A revision's params.yaml as data (it may be older, or broken): None if unreadable."""
-    if text is None:
-        return None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
+    return parsed_or_none(text, yaml.safe_load, yaml.YAMLError)
 
 
 def base_policy(params: Params, base_rev: str, root: Path | str = ".") -> Policy:

@@ -20,7 +20,7 @@ from mlops.adapters import dvc, git
 from mlops.adapters.gto import RegistryError
 from mlops.core.config import Params
 from mlops.core.errors import DataError
-from mlops.core.files import read_json
+from mlops.core.files import parsed_or_none, read_json
 from mlops.data.fetch import data_dvc_file
 from mlops.evaluate.curves import PLOT_FILES
 
@@ -51,15 +51,6 @@ class Side:
 
     def model_bytes(self) -> int | None:
         return self.model_path.stat().st_size if self.model_path else None
-
-
-def _json_or_none(text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return None
 
 
 def _importance(text: str | None) -> pd.DataFrame | None:
@@ -131,7 +122,9 @@ def revision_side(commit: str, label: str, params: Params, root: Path | str = ".
     paths = _paths(raw, params)
     side = Side(label, commit, git.subject(root, commit), raw, paths=paths)
     for name in ("runtime", "training"):
-        side.reports[name] = _json_or_none(git.show(root, commit, paths[name]))
+        side.reports[name] = parsed_or_none(
+            git.show(root, commit, paths[name]), json.loads, json.JSONDecodeError
+        )
     side.importance = _importance(git.show(root, commit, importance_file(paths)))
     side.data_hash = dvc.tracked_md5(git.show(root, commit, data_dvc_file(paths["snapshot"])))
     side.model_md5 = dvc.locked_md5(git.show(root, commit, "dvc.lock"), paths["model"])

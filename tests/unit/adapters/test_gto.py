@@ -68,7 +68,7 @@ def test_assign_lists_highest_first_and_unassign_takes_a_version_out(repo: Path)
     assert [v.version for v in gto.in_stage(repo, "model", "prod")] == ["v1.1.0", "v1.0.0"]
     assert gto.in_stage(repo, "model", "prod")[0].commit == second
     assert gto.in_stage(repo, "model", "staging") == []
-    removed = gto.unassign(repo, "model", "prod", "v1.1.0", AUTHOR)
+    removed = gto.assign(repo, "model", "prod", "v1.1.0", AUTHOR, remove=True)
     assert removed == "model#prod!#3"  # a tag too: the history is kept
     assert [v.version for v in gto.in_stage(repo, "model", "prod")] == ["v1.0.0"]
 

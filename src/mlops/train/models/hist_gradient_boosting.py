@@ -51,16 +51,10 @@ def build(spec: FeatureSpec, hp: Hyperparameters, seed: int) -> Any:
 
     # the encoder puts numeric columns first, then the categorical ones
     categorical = [False] * len(spec.numeric) + [True] * len(spec.categorical)
+    # the section's field names are the estimator's argument names (params.yaml says
+    # what scikit-learn's documentation says)
     estimator = HistGradientBoostingClassifier(
-        learning_rate=hp.learning_rate,
-        max_iter=hp.max_iter,
-        max_depth=hp.max_depth,
-        max_leaf_nodes=hp.max_leaf_nodes,
-        min_samples_leaf=hp.min_samples_leaf,
-        l2_regularization=hp.l2_regularization,
-        early_stopping=hp.early_stopping,
-        categorical_features=categorical,
-        random_state=seed,
+        **hp.model_dump(), categorical_features=categorical, random_state=seed
     )
     return model_pipeline(ordinal_for_trees(spec), estimator)
 

@@ -47,11 +47,7 @@ def classifier(hp: Hyperparameters, seed: int, threads: int) -> Any:
     from lightgbm import LGBMClassifier
 
     return LGBMClassifier(
-        learning_rate=hp.learning_rate,
-        n_estimators=hp.n_estimators,
-        num_leaves=hp.num_leaves,
-        min_child_samples=hp.min_child_samples,
-        reg_lambda=hp.reg_lambda,
+        **hp.model_dump(),  # the section's field names are LightGBM's argument names
         random_state=seed,
         n_jobs=threads,
         deterministic=True,  # same data and partitions, same trees, bit for bit
