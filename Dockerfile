@@ -8,9 +8,13 @@ ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
 
 FROM ${UV_IMAGE} AS uv
 
-# --- build: the locked environment, without dev tools ----------------------------------
-FROM ${BASE_IMAGE} AS build
-COPY --from=uv /uv /usr/local/bin/uv
+# One stage, in layers from the least to the most often changed: the dependencies (the
+# largest layer, shared by every image built from the same uv.lock), the package, then
+# the model. uv is mounted for the steps that need it, never copied in (what a second
+# stage holding the build tools was for), and so is its download cache. Copying a whole
+# environment from a build stage instead cost every build ~11 s even when cached (the
+# builder hashes ~1 GB of files to check its cache; measured with podman here).
+FROM ${BASE_IMAGE}
 # UV_SYSTEM_CERTS: trust the base's certificate store (a proxy's CA added there works too).
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
@@ -20,21 +24,22 @@ ENV UV_COMPILE_BYTECODE=1 \
 WORKDIR /app
 # Dependencies first: this layer is rebuilt only when the lock changes.
 COPY pyproject.toml uv.lock ./
-RUN uv sync --locked --no-dev --no-install-project
+RUN --mount=from=uv,source=/uv,target=/usr/local/bin/uv \
+    --mount=type=cache,target=/root/.cache/uv \
+    uv sync --locked --no-dev --no-install-project
+# The package itself, not editable (a small layer; a code change rebuilds only this).
 COPY README.md LICENSE ./
 COPY src/ src/
-RUN uv sync --locked --no-dev --no-editable
-
-# --- runtime ----------------------------------------------------------------------------
-FROM ${BASE_IMAGE}
+RUN --mount=from=uv,source=/uv,target=/usr/local/bin/uv \
+    --mount=type=cache,target=/root/.cache/uv \
+    uv sync --locked --no-dev --no-editable
+# The model: the only layers that differ between two versions of the same code.
 ARG MODEL_VERSION=workspace
 LABEL org.opencontainers.image.title="mlops model service" \
       org.opencontainers.image.description="HTTP service of one registered model version" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${MODEL_VERSION}" \
       io.mlops.model.version="${MODEL_VERSION}"
-WORKDIR /app
-COPY --from=build /app/.venv /app/.venv
 COPY params.yaml ./
 COPY build/serve/ model/
 # The version is a label (above) and a file (model/VERSION); they must agree. The
