@@ -26,7 +26,7 @@ from mlops.review.gate import run_gate
 from mlops.review.report import run_report
 from mlops.train.model_io import load_model
 from support.mermaid_check import blocks, check
-from support.repos import git, run
+from support.repos import git, mlops, run
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +47,7 @@ def on_main(repo: Path) -> Path:
 
 
 def gate(repo: Path, *args: str) -> tuple[int, dict]:
-    result = run(["mlops", "gate", *args], repo, check=False)
+    result = mlops(repo, "gate", *args)
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads((repo / "reports/gate.json").read_text())
 
@@ -64,7 +64,7 @@ def test_worse_branch_is_reported_and_blocked_even_when_the_champion_must_be_reb
     git(repo, "commit", "-q", "-am", "shallow trees")
 
     # The report: verdict first, the drop with its CI, the params diff, parseable charts.
-    run(["mlops", "report", "--base", "main"], repo)
+    assert mlops(repo, "report", "--base", "main").returncode == 0
     report = (repo / "reports/report.md").read_text()
     first = report.splitlines()[0]
     assert first.startswith("**Gate: FAILED**")
@@ -140,8 +140,8 @@ def test_unchanged_branch_passes_against_the_prod_model_from_the_registry(pipeli
     assert "gate: PASS" in make.stdout
 
     # The report: the same verdict, and the same bytes on a second run (deterministic),
-    # here once by the CLI and once in this process (which also measures its coverage).
-    run(["mlops", "report", "--base", "main"], repo)
+    # once through the command (`mlops report`) and once by calling run_report.
+    assert mlops(repo, "report", "--base", "main").returncode == 0
     first = (repo / "reports/report.md").read_bytes()
     verdict = run_report(load_params(repo / "params.yaml"), "main", "reports/again.md", repo)
     assert verdict == "gate would pass"
@@ -204,13 +204,13 @@ def test_unknown_revisions_are_one_line_errors_and_keep_earlier_outputs(pipeline
     repo = pipeline_copy
     report = repo / "reports" / "report.md"
     report.write_text("an earlier good report\n")
-    result = run(["mlops", "report", "--base", "no-such-branch"], repo, check=False)
+    result = mlops(repo, "report", "--base", "no-such-branch")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "'no-such-branch' not found" in result.stderr
     assert report.read_text() == "an earlier good report\n"
 
-    result = run(["mlops", "gate", "--champion", "no-such-tag"], repo, check=False)
+    result = mlops(repo, "gate", "--champion", "no-such-tag")
     assert result.returncode == 2
     assert "'no-such-tag' not found" in result.stderr
     document = json.loads((repo / "reports" / "gate.json").read_text())
@@ -219,7 +219,7 @@ def test_unknown_revisions_are_one_line_errors_and_keep_earlier_outputs(pipeline
 
     # The review: the gate's error in gate.json, the earlier report kept; make fails too.
     write_json(repo / "reports" / "gate.json", {"decision": "pass"})
-    result = run(["mlops", "review", "--champion", "no-such-tag"], repo, check=False)
+    result = mlops(repo, "review", "--champion", "no-such-tag")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("mlops review: error: ")
