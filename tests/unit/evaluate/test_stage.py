@@ -148,6 +148,8 @@ def test_one_hot_codes_are_grouped_and_give_the_same_importance(params):
     cfg = params.evaluate.model_copy(update={"importance_repeats": 3})
     fast = importance(model, frame, y, spec, cfg, 0)
     pd.testing.assert_frame_equal(fast, importance(model, frame, y, spec, cfg, 0, encoded=False))
+    scores = model.predict_proba(frame)[:, 1]  # the stage's own scoring, as the baseline
+    pd.testing.assert_frame_equal(fast, importance(model, frame, y, spec, cfg, 0, proba=scores))
     assert fast.iloc[0]["feature"] == "a"
 
 
