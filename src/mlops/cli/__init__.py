@@ -20,15 +20,20 @@ from mlops.core.config import load_params
 from mlops.core.errors import EXIT_ERROR, EXIT_OK, MlopsError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Every command's options; given `argv`, only those of the commands it names. Adding
+    an option may import what its choices come from (`simulate` imports the monitor and
+    pandas): each pipeline stage is its own process, so that cost would be paid by every
+    stage for a command it does not run."""
     parser = argparse.ArgumentParser(prog="mlops", description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
         "--params", default="params.yaml", help="params file (default: %(default)s)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    named = None if argv is None else set(argv)
     for name, (_, help_text) in [*STAGES.items(), *STEPS.items()]:
         command = sub.add_parser(name, help=help_text, description=help_text)
-        if name in OPTIONS:
+        if name in OPTIONS and (named is None or name in named):
             OPTIONS[name](command, name)
     return parser
 
@@ -64,7 +69,8 @@ class _OneLine(logging.Formatter):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     # Log records from any module (warnings; a server's info lines): one line each on
     # stderr, named by their level, like the errors below.
     warnings = logging.StreamHandler(sys.stderr)

@@ -15,7 +15,6 @@ import pandas as pd
 from mlops.core.config import Data, Prepare
 from mlops.core.files import read_table, write_table
 from mlops.core.hashing import unit_interval
-from mlops.data.validate import read_typed
 
 
 def in_test_split(row_ids: pd.Series, salt: str, test_fraction: float) -> np.ndarray:
@@ -44,6 +43,11 @@ def clean(frame: pd.DataFrame, data: Data) -> pd.DataFrame:
 def prepare(
     snapshot: Path | str, data: Data, cfg: Prepare, train_out: Path | str, test_out: Path | str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # Here, not at the top: read_typed needs the schema, hence pandera (~0.1-0.2 s of
+    # imports), and the stages that only read a split (featurize, train, evaluate, the
+    # review) import this module for read_split.
+    from mlops.data.validate import read_typed
+
     frame = clean(read_typed(snapshot, data), data)
     in_test = test_mask(frame, data, cfg)
     train, test = frame[~in_test], frame[in_test]

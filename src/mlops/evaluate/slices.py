@@ -35,29 +35,30 @@ def slice_metrics(
     frame: pd.DataFrame, y: np.ndarray, proba: np.ndarray, data: Data, cfg: Evaluate
 ) -> dict[str, Any]:
     """Per-group metrics and between-group gaps for each slice column (fairlearn)."""
-    predicted = (proba >= cfg.threshold).astype(int)
+    threshold = cfg.threshold
+
+    def labelled(metric: Any) -> Any:
+        """The metric of the labels the threshold gives, from the scores."""
+        return lambda t, p: metric(t, (p >= threshold).astype(int))
+
     result: dict[str, Any] = {}
     for column in data.slices:
         groups = frame[column].astype("object").where(frame[column].notna(), "<missing>")
-        by_label = MetricFrame(
+        # One MetricFrame for both kinds of metric: splitting the rows into groups is most
+        # of its cost, and label metrics take the scores through the same threshold.
+        table = MetricFrame(
             metrics={
-                "accuracy": accuracy_score,
-                "selection_rate": selection_rate,
-                "true_positive_rate": lambda t, p: recall_score(t, p, zero_division=0),
-                "false_positive_rate": _fpr,
+                "accuracy": labelled(accuracy_score),
+                "selection_rate": labelled(selection_rate),
+                "true_positive_rate": labelled(lambda t, p: recall_score(t, p, zero_division=0)),
+                "false_positive_rate": labelled(_fpr),
+                "roc_auc": _auc_or_none,
             },
-            y_true=y,
-            y_pred=predicted,
-            sensitive_features=groups.to_numpy(),
-        )
-        by_score = MetricFrame(
-            metrics={"roc_auc": _auc_or_none},
             y_true=y,
             y_pred=proba,
             sensitive_features=groups.to_numpy(),
-        )
+        ).by_group
         sizes = groups.value_counts()
-        table = by_label.by_group.join(by_score.by_group)
         rows = {}
         for group, values in table.iterrows():
             n = int(sizes[group])

@@ -38,6 +38,91 @@ class EvaluateOutputs:
     plots: Path
 
 
+def _widths(transformer: Any, n: int) -> list[int] | None:
+    """How many output columns each of the n input columns of a fitted transformer gives,
+    when every output is computed from one input column alone (elementwise encoders and
+    scalers, and Pipelines of them); None for any other transformer."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline as Steps
+    from sklearn.preprocessing import (
+        FunctionTransformer,
+        OneHotEncoder,
+        OrdinalEncoder,
+        StandardScaler,
+    )
+
+    if isinstance(transformer, str):
+        return [1] * n if transformer == "passthrough" else None
+    if isinstance(transformer, FunctionTransformer) and transformer.func is None:
+        return [1] * n  # how a fitted ColumnTransformer holds "passthrough"
+    if isinstance(transformer, Steps):
+        widths = [1] * n
+        for _, step in transformer.steps:
+            inner = _widths(step, sum(widths))
+            if inner is None or (set(inner) != {1} and set(widths) != {1}):
+                return None
+            widths = widths if set(inner) == {1} else inner
+        return widths
+    if isinstance(transformer, OrdinalEncoder | StandardScaler):
+        return [1] * n
+    if isinstance(transformer, SimpleImputer) and not transformer.add_indicator:
+        return [1] * n  # a column it drops (all missing) shows in the total width
+    if (
+        isinstance(transformer, OneHotEncoder)
+        and transformer.drop is None
+        and not getattr(transformer, "_infrequent_enabled", False)
+    ):
+        return [len(categories) for categories in transformer.categories_]
+    return None
+
+
+def encoded_columns(
+    model: Pipeline, rows: pd.DataFrame
+) -> tuple[np.ndarray, list[list[int]]] | None:
+    """The rows as the model's last step sees them, and for each column of `rows` the
+    encoded columns computed from it alone (none: the model never looks at it).
+
+    Only when that is what the model does: its steps before the last leave the rows as
+    they are (feature engineering that derives nothing, the default) up to one fitted
+    ColumnTransformer of per-column encoders with a dense output. Then shuffling a column
+    and encoding the rows gives the encoded rows with that column's encoded columns
+    shuffled the same way, exactly. Else None."""
+    from sklearn.compose import ColumnTransformer
+
+    steps = [step for _, step in model.steps[:-1]] if isinstance(model, Pipeline) else []
+    if not steps or not isinstance(steps[-1], ColumnTransformer):
+        return None
+    for step in steps[:-1]:
+        out = step.transform(rows)
+        if not (isinstance(out, pd.DataFrame) and out.columns.equals(rows.columns)):
+            return None
+        if not out.equals(rows):
+            return None
+    encoder = steps[-1]
+    encoded = encoder.transform(rows)
+    if not isinstance(encoded, np.ndarray) or encoded.ndim != 2:
+        return None
+    position = {column: i for i, column in enumerate(rows.columns)}
+    groups: list[list[int]] = [[] for _ in rows.columns]
+    for name, transformer, columns in encoder.transformers_:
+        if isinstance(transformer, str) and transformer == "drop":
+            continue
+        if not isinstance(columns, list | tuple | np.ndarray | pd.Index):
+            return None  # a slice or a callable: not worth resolving here
+        names = [rows.columns[int(c)] if isinstance(c, int | np.integer) else c for c in columns]
+        widths = _widths(transformer, len(names))
+        where = encoder.output_indices_[name]
+        if widths is None or sum(widths) != where.stop - where.start:
+            return None
+        start = where.start
+        for column, width in zip(names, widths, strict=True):
+            if column not in position:
+                return None
+            groups[position[column]].extend(range(start, start + width))
+            start += width
+    return encoded, groups
+
+
 def importance(
     model: Pipeline,
     frame: pd.DataFrame,
@@ -45,30 +130,61 @@ def importance(
     features: FeatureSpec,
     cfg: Evaluate,
     seed: int,
+    encoded: bool = True,
+    proba: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Permutation importance on the test split: drop in ROC AUC when a column is shuffled.
 
     On at most `evaluate.importance_rows` rows (a seeded sample): the ranking of the
     columns and the size of each drop are settled long before millions of rows, while
     the cost grows with rows x columns x repeats. The repeats of one column are scored
-    in one call (rows stacked), which saves the model's per-call overhead."""
+    in one call (rows stacked), which saves the model's per-call overhead.
+
+    encoded: when the model encodes each column on its own (encoded_columns), the rows
+    are encoded once and each shuffle is applied to the encoded columns, and only the
+    rows whose encoded values the shuffle changed are scored again (a row's score
+    depends on that row alone; a column the model never looks at changes none): the
+    same numbers as scoring every shuffled row with the whole model (a test compares),
+    for ~0.4x of its time on the default data.
+
+    proba: the model's scores of `frame`, if already computed: the baseline when every
+    row is kept."""
     rng = np.random.RandomState(seed)
     rows = frame[features.columns]
     if len(rows) > cfg.importance_rows:
         keep = np.sort(rng.choice(len(rows), size=cfg.importance_rows, replace=False))
-        rows, y = rows.iloc[keep], y[keep]
+        rows, y, proba = rows.iloc[keep], y[keep], None
     rows = rows.reset_index(drop=True)
     n, repeats = len(rows), cfg.importance_repeats
-    baseline = roc_auc_score(y, model.predict_proba(rows)[:, 1])
-    stacked = pd.concat([rows] * repeats, ignore_index=True)
+    baseline_proba = model.predict_proba(rows)[:, 1] if proba is None else proba
+    baseline = roc_auc_score(y, baseline_proba)
+    fast = encoded_columns(model, rows) if encoded else None
+    stacked = pd.concat([rows] * repeats, ignore_index=True) if fast is None else None
     means, stds = [], []
     with progress("importance", len(features.columns), unit="columns") as bar:
-        for column in features.columns:
-            original = rows[column].to_numpy()
+        for i, column in enumerate(features.columns):
+            # Drawn for every column, used or not: each column's shuffles do not depend on
+            # which path scores them.
             order = np.concatenate([rng.permutation(n) for _ in range(repeats)])
-            shuffled = stacked.copy()
-            shuffled[column] = pd.Series(original[order], dtype=rows[column].dtype)
-            proba = model.predict_proba(shuffled)[:, 1].reshape(repeats, n)
+            if fast is not None:
+                matrix, groups = fast
+                before = np.tile(matrix[:, groups[i]], (repeats, 1))
+                after = matrix[order][:, groups[i]]
+                # A row whose shuffled value is its own (a shuffle of a column with few
+                # distinct values leaves many) scores as before: score only the others.
+                moved = ((before != after) & ~(np.isnan(before) & np.isnan(after))).any(axis=1)
+                proba = np.tile(baseline_proba, repeats)
+                if moved.any():
+                    shuffled = np.tile(matrix, (repeats, 1))[moved]
+                    shuffled[:, groups[i]] = after[moved]
+                    proba[moved] = model[-1].predict_proba(shuffled)[:, 1]
+                proba = proba.reshape(repeats, n)
+            else:
+                assert stacked is not None
+                original = rows[column].to_numpy()
+                shuffled_rows = stacked.copy()
+                shuffled_rows[column] = pd.Series(original[order], dtype=rows[column].dtype)
+                proba = model.predict_proba(shuffled_rows)[:, 1].reshape(repeats, n)
             drops = np.asarray([baseline - roc_auc_score(y, p) for p in proba])
             means.append(float(drops.mean()))
             stds.append(float(drops.std()))
@@ -146,7 +262,9 @@ def evaluate(
     }
     slices = slice_metrics(frame, y, proba, data, cfg)
     curves = plot_data(y, proba, cfg)
-    curves["importance"] = importance(model, frame, y, features, cfg, seed)
+    # The baseline of the importance: this process's scores, not the cluster's.
+    local = proba if engine is None else None
+    curves["importance"] = importance(model, frame, y, features, cfg, seed, proba=local)
     timing = runtime(model, frame, features, model_path, cfg, batch_seconds)
 
     write_json(out.metrics, metrics)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from mlops.evaluate.stage import EvaluateOutputs, evaluate
+from mlops.data.prepare import read_split
+from mlops.evaluate.stage import EvaluateOutputs, encoded_columns, evaluate, importance
+from mlops.features.spec import FeatureSpec
 from mlops.train.model_io import save_model
 
 
@@ -81,3 +89,74 @@ def test_runtime(evaluated):
     assert runtime["model_bytes"] > 10_000
     assert 0 < runtime["latency_ms_p50"] <= runtime["latency_ms_p95"]
     assert runtime["batch_rows_per_second"] > 1_000
+
+
+@pytest.fixture(scope="module")
+def test_rows(params, splits):
+    frame = read_split(splits[1])
+    return frame, frame[params.data.target].to_numpy()
+
+
+def test_importance_on_encoded_rows_is_importance_on_shuffled_records(
+    params, feature_spec, fitted, test_rows
+):
+    frame, y = test_rows
+    cfg = params.evaluate.model_copy(update={"importance_rows": 1500, "importance_repeats": 2})
+    assert encoded_columns(fitted[0], frame[feature_spec.columns]) is not None
+    fast = importance(fitted[0], frame, y, feature_spec, cfg, 7)
+    slow = importance(fitted[0], frame, y, feature_spec, cfg, 7, encoded=False)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert (fast["importance"] > 0).sum() >= 5
+
+
+def test_each_input_column_maps_to_its_own_codes(feature_spec, fitted, test_rows):
+    rows = test_rows[0][feature_spec.columns].head(50)
+    found = encoded_columns(fitted[0], rows)
+    assert found is not None
+    matrix, groups = found
+    assert matrix.shape == (50, len(feature_spec.features))
+    assert sorted(j for group in groups for j in group) == list(range(matrix.shape[1]))
+    used = {column for column, group in zip(rows.columns, groups, strict=True) if group}
+    assert used == set(feature_spec.features)  # the dropped inputs map to no code
+    for column, group in zip(rows.columns, groups, strict=True):
+        if column in feature_spec.numeric:
+            assert np.array_equal(matrix[:, group[0]], rows[column].to_numpy(float), equal_nan=True)
+
+
+def synthetic(engineer=None, mix=False):
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({
+        "a": rng.normal(size=400), "b": rng.normal(size=400),
+        "k": rng.choice(["x", "y", "z"], size=400),
+    })  # fmt: skip
+    y = ((frame["a"] + (frame["k"] == "x")) > 0.5).astype(int).to_numpy()
+    encode = ColumnTransformer(
+        [("n", PCA(1) if mix else make_pipeline(StandardScaler()), ["a", "b"]),
+         ("c", OneHotEncoder(sparse_output=False), ["k"])],
+    )  # fmt: skip
+    steps = [FunctionTransformer(engineer)] if engineer else []
+    model = make_pipeline(*steps, encode, HistGradientBoostingClassifier(max_iter=20))
+    return model.fit(frame, y), frame, y
+
+
+def test_one_hot_codes_are_grouped_and_give_the_same_importance(params):
+    model, frame, y = synthetic()
+    found = encoded_columns(model, frame)
+    assert found is not None
+    assert found[1] == [[0], [1], [2, 3, 4]]
+    spec = FeatureSpec(("a", "b", "k"), ("a", "b"), ("k",))
+    cfg = params.evaluate.model_copy(update={"importance_repeats": 3})
+    fast = importance(model, frame, y, spec, cfg, 0)
+    pd.testing.assert_frame_equal(fast, importance(model, frame, y, spec, cfg, 0, encoded=False))
+    scores = model.predict_proba(frame)[:, 1]  # the stage's own scoring, as the baseline
+    pd.testing.assert_frame_equal(fast, importance(model, frame, y, spec, cfg, 0, proba=scores))
+    assert fast.iloc[0]["feature"] == "a"
+
+
+def test_a_model_that_mixes_columns_is_scored_whole():
+    """Derived columns or an encoder over several columns: a shuffle of one input moves
+    codes the grouping cannot name, so only scoring the shuffled records is right."""
+    derived = synthetic(engineer=lambda f: f.assign(b=f["a"] + f["b"]))
+    assert encoded_columns(derived[0], derived[1]) is None
+    mixed = synthetic(mix=True)
+    assert encoded_columns(mixed[0], mixed[1]) is None
