@@ -45,8 +45,12 @@ def test_records_are_typed_as_evaluation_reads_the_test_split(schema, model, spl
     validated = schema.batch.validate_python(records(rows, schema.names))
     frame = schema.frame(validated)
     expected = rows[schema.names].reset_index(drop=True)
-    assert list(frame.dtypes) == list(expected.dtypes)
-    assert frame.equals(expected)
+    # numbers as read_csv types them; text as object arrays of the same strings (pandas'
+    # str dtype would be converted back to object by the model's encoder: schema.frame_of)
+    text = [c.name for c in schema.columns if c.kind == "category"]
+    assert text
+    assert all(frame[c].dtype == object for c in text)
+    assert frame.equals(expected.astype(dict.fromkeys(text, object)))
     assert np.array_equal(predict(model, frame), predict(model, expected))
 
 
