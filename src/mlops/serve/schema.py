@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from mlops.core.errors import DataError
@@ -76,12 +76,25 @@ def columns_for(schema: dict[str, pa.Column], inputs: Sequence[str]) -> list[Col
     return out
 
 
-def _integral(value: object) -> object:
-    """JSON Schema's integer: 39.0 is 39 (a JSON number without a fraction); "39", true and
-    39.5 stay what they are, and the strict int check refuses them."""
-    if type(value) is float and value.is_integer():
-        return int(value)
-    return value
+def _integral_floats(data: Any, error: ValidationError) -> bool:
+    """JSON Schema's integer: 39.0 is 39 (a JSON number without a fraction). Where the
+    strict int check refused such a float, put the int in its place (True if any); "39",
+    true and 39.5 stay what they are and are refused again. Done after a refusal, not by
+    a validator per value: that Python call per integer cost ~0.3 ms at 1,000 rows."""
+    changed = False
+    for item in error.errors(include_url=False):
+        value = item["input"]
+        if item["type"] != "int_type" or not isinstance(value, float) or not value.is_integer():
+            continue
+        whole = int(value)
+        *path, last = item["loc"]
+        holder = data
+        for key in path:
+            holder = holder[key]
+        if isinstance(holder, dict) and holder.get(last) is value:
+            holder[last] = whole
+            changed = True
+    return changed
 
 
 def _annotation(column: Column, reject_unseen: bool) -> Any:
@@ -91,12 +104,12 @@ def _annotation(column: Column, reject_unseen: bool) -> Any:
         else:
             examples = list(column.categories[:3])
             kind = Annotated[str, Field(min_length=1, examples=examples or None)]
+    elif column.kind == KIND_INTEGER:
+        # no allow_inf_nan: an int is never either, and pydantic checks it by a Python call
+        # per value (~0.3 ms at 1,000 rows); a float, inf or not, is not an int
+        kind = Annotated[int, Field(ge=column.minimum, le=column.maximum)]
     else:
-        bounds = Field(ge=column.minimum, le=column.maximum, allow_inf_nan=False)
-        if column.kind == KIND_INTEGER:
-            kind = Annotated[Annotated[int, bounds], BeforeValidator(_integral)]
-        else:
-            kind = Annotated[float, bounds]
+        kind = Annotated[float, Field(ge=column.minimum, le=column.maximum, allow_inf_nan=False)]
     return kind | None if column.nullable else kind
 
 
@@ -113,6 +126,17 @@ class RequestSchema:
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    def validate(self, data: Any, batch: bool) -> Any:
+        """A parsed body (a list of records if `batch`, else one record) validated: the
+        records, typed; or pydantic's ValidationError. Integral floats are integers."""
+        adapter = self.batch if batch else self.single
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as error:
+            if not _integral_floats(data, error):
+                raise
+        return adapter.validate_python(data)
 
     def json_schema(self) -> dict[str, Any]:
         """The request body's JSON schema: one record, or an array of 1..max_rows records."""

@@ -82,7 +82,7 @@ class Service:
                 reject_unseen=serve.unseen_categories == "reject",
             )  # fmt: skip
             warm = [warm_up_record(schema)]
-            schema.batch.validate_python(warm)
+            schema.validate(warm, batch=True)
             score = predict(loaded.model, schema.frame(warm))
             if not (score.shape == (1,) and 0.0 <= float(score[0]) <= 1.0):
                 raise MlopsError(f"warm-up prediction returned {score!r}, not one probability")
@@ -171,16 +171,16 @@ class Service:
                     f"{len(data)} records in one request; at most {self.schema.max_rows} "
                     "(serve.max_batch_rows)",
                 )
-            adapter, batch = self.schema.batch, True
+            batch = True
         elif isinstance(data, dict):
-            adapter, batch = self.schema.single, False
+            batch = False
         else:
             raise Refused(
                 422,
                 f"expected a record (JSON object) or an array of records, got {_json_type(data)}",
             )
         try:
-            records = adapter.validate_python(data)
+            records = self.schema.validate(data, batch)
         except ValidationError as exc:
             found = problems(exc, batch)
             more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
