@@ -9,7 +9,9 @@ Prints, for single rows and batches of 100 and 1,000: p50/p99 latency and rows/s
 HTTP with tracking, p50 without it and the ratio of the two (what drift tracking costs a
 request, the feed thread's work after the answer included), the model's `predict_proba`
 on the same frames in this process, and the serving overhead (HTTP with tracking over
-in-process: parsing, validation, the frame, metrics, the prediction log, drift, HTTP).
+in-process: parsing, validation, the frame, metrics, handing the rows to the prediction
+log and the drift feed, HTTP; those two threads write and count after the answer, on
+the same machine).
 Then the online drift's own work in this process: what a request pays for it (handing
 the batch to the drift feed), what the feed's thread does after the answer (binning the
 batch into the window), and the PSI a /metrics scrape computes.
