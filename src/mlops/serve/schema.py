@@ -155,14 +155,17 @@ class RequestSchema:
     def frame_of(self, data: dict[str, np.ndarray]) -> pd.DataFrame:
         """The columns of `scored_columns` as a frame, each keeping its array's dtype.
 
-        Text stays object: given object arrays of str, pandas >= 3 converts them to its
-        `str` dtype, and the model's encoder converts that back to object, ~1 ms each way
-        at 1,000 rows (measured here) for the same codes, so the same probabilities as on
-        the test split as read_csv types it (the skew test checks them bit for bit)."""
+        Text stays object: pandas >= 3 turns object arrays of str into its `str` dtype in
+        the constructor, and the model's encoder turns that back into object; the two
+        cost ~1 ms at 1,000 rows (measured here) for the same codes, so the same
+        probabilities as on the test split as read_csv types it (the skew test checks
+        them bit for bit)."""
+        rows = pd.RangeIndex(len(data[self.names[0]]))  # one index: no alignment to check
         series = {
-            name: pd.Series(data[name], dtype=data[name].dtype, copy=False) for name in self.names
+            name: pd.Series(data[name], index=rows, dtype=data[name].dtype, copy=False)
+            for name in self.names
         }
-        return pd.DataFrame(series, columns=self.names, copy=False)
+        return pd.DataFrame(series, index=rows, columns=self.names, copy=False)
 
     def scored_columns(
         self, records: list[dict[str, Any]]
@@ -175,24 +178,21 @@ class RequestSchema:
         list (these feed /metrics on every request). The arrays themselves feed the
         online drift window (reading them back out of the frame costs more than binning
         them). Validated records have every field, so the values are read column by
-        column in C (itemgetter, zip), not by a Python loop per value."""
+        column in C (map, itemgetter), not by a Python loop per value."""
         data: dict[str, Any] = {}
         missing: dict[str, int] = {}
         unseen: dict[str, int] = {}
-        names = self.names
-        if len(names) == 1:
-            by_column: list[tuple[Any, ...]] = [tuple(r[names[0]] for r in records)]
-        else:
-            by_column = list(zip(*map(itemgetter(*names), records), strict=True))
-        for column, values in zip(self.columns, by_column, strict=True):
-            absent = values.count(None)
+        for column in self.columns:
+            values = list(map(itemgetter(column.name), records))
+            # validated records: only a nullable field can be null
+            absent = values.count(None) if column.nullable else 0
             missing[column.name] = absent
             if column.kind == KIND_CATEGORY:
                 if column.categories:
                     known = sum(map(column.allowed.__contains__, values))
                     unseen[column.name] = len(values) - absent - known
                 if absent:
-                    values = tuple(math.nan if v is None else v for v in values)
+                    values = [math.nan if v is None else v for v in values]
                 data[column.name] = np.array(values, dtype=object)
             elif column.kind == KIND_INTEGER and not absent:
                 data[column.name] = np.array(values, dtype=np.int64)
