@@ -4,9 +4,9 @@ on loopback, against the same scoring done in-process, on the same rows.
 Two more processes (`mlops serve`, the workspace model) answer: one as configured (online
 drift tracking on), one with `monitor.online.enabled: false`; this process is the client
 and sends each batch to both in turn, so both see the same rows under the same machine
-load, then times `predict_proba` on it; each timed call starts 20 ms after the previous
-one (SETTLE), once the servers' after-answer work is done. Bounded: a fixed number of
-requests per scenario. Run `make run` first.
+load, then, 20 ms later (SETTLE: once the servers' after-answer work is done), times
+`predict_proba` on it. Bounded: a fixed number of requests per scenario. Run `make run`
+first.
 Prints, for single rows and batches of 100 and 1,000: p50/p99 latency and rows/s over
 HTTP with tracking, p50 without it and the ratio of the two (what drift tracking costs a
 request, the feed thread's work after the answer included), the model's `predict_proba`
@@ -43,9 +43,9 @@ from mlops.train.model_io import load_model
 
 SCENARIOS = [("single row", 1, 300), ("batch of 100", 100, 60), ("batch of 1,000", 1000, 25)]
 CONCURRENT_CLIENTS, CONCURRENT_REQUESTS = 4, 100
-# Before each timed call: the servers write the prediction log and count drift after they
-# answer, on their own threads; on 2 cores that work would otherwise overlap the next
-# timing (the other server's request, or predict_proba in this process).
+# Before timing predict_proba here: the servers write the prediction log and count drift
+# on their own threads after they answer; on 2 cores that work would otherwise overlap
+# (and slow) the in-process timing that follows their answers.
 SETTLE = 0.02
 
 
@@ -106,7 +106,6 @@ def main() -> None:
             for i, (batch, frame) in enumerate(zip(batches, frames, strict=True)):
                 # alternate which server goes first: neither always follows the other's work
                 for on in (True, False) if i % 2 == 0 else (False, True):
-                    time.sleep(SETTLE)
                     answer = clients[on].predict(batch if size > 1 else batch[0])
                     assert answer.status == 200, answer.body
                     http[on].append(answer.seconds)
