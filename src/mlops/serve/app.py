@@ -11,8 +11,9 @@ GET  /metrics   Prometheus' text format (serve/metrics.py; online drift: serve/d
 Limits from `serve:` in params.yaml: body bytes and batch rows (413), requests scored at
 once (`max_in_flight`; beyond it 503 with Retry-After, never a queue that grows until the
 process dies). Every refusal is a 4xx whose `detail` names the record, field and rule.
-Scoring uses evaluate/predict.py, the function the evaluate stage uses, on a frame typed
-as evaluation reads the test split, so served and evaluated probabilities are equal.
+Scoring uses evaluate/predict.py, the function the evaluate stage uses, on a frame of the
+values evaluation reads from the test split, so served and evaluated probabilities are
+equal. The prediction log and the drift feed get the rows after the answer is sent.
 """
 
 from __future__ import annotations
