@@ -11,8 +11,9 @@ GET  /metrics   Prometheus' text format (serve/metrics.py; online drift: serve/d
 Limits from `serve:` in params.yaml: body bytes and batch rows (413), requests scored at
 once (`max_in_flight`; beyond it 503 with Retry-After, never a queue that grows until the
 process dies). Every refusal is a 4xx whose `detail` names the record, field and rule.
-Scoring uses evaluate/predict.py, the function the evaluate stage uses, on a frame typed
-as evaluation reads the test split, so served and evaluated probabilities are equal.
+Scoring uses evaluate/predict.py, the function the evaluate stage uses, on a frame of the
+values evaluation reads from the test split, so served and evaluated probabilities are
+equal. The prediction log and the drift feed get the rows after the answer is sent.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -36,7 +36,7 @@ from mlops.core.config import Params
 from mlops.monitor.online import Profile
 from mlops.serve.model import Loaded, ModelInfo
 from mlops.serve.schema import RequestSchema
-from mlops.serve.service import Refused, Service
+from mlops.serve.service import Refused, Scored, Service
 
 log = logging.getLogger("mlops.serve")
 
@@ -99,6 +99,24 @@ class Guard:
         finally:
             metrics.requests.labels(route=route, method=method, status=str(status)).inc()
             metrics.latency.labels(route=route).observe(time.perf_counter() - start)
+
+
+class Answer(Response):
+    """A scored request's answer; once it is sent (or sending failed), its rows go to the
+    prediction log and the drift feed (`Service.record`): the answer does not wait on
+    them, and no scored row is left out of the log."""
+
+    media_type = "application/json"
+
+    def __init__(self, scored: Scored, service: Service) -> None:
+        super().__init__(scored.body, headers={"X-Request-ID": scored.request_id})
+        self.scored, self.service = scored, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.service.record(self.scored)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -167,13 +185,10 @@ def create_app(
                 raise Refused(415, f"Content-Type must be application/json, got {content_type!r}")
             body = await read_body(request, params.serve.max_body_bytes)
             records, _ = service.parse(body)
-            result = await run_in_threadpool(service.score, records, request_id)
+            scored = await run_in_threadpool(service.score, records, request_id)
         except Refused as refused:
             return refused.response(request_id)
-        return Response(
-            orjson.dumps(result), media_type="application/json",
-            headers={"X-Request-ID": request_id},
-        )  # fmt: skip
+        return Answer(scored, service)
 
     @app.get("/health", summary="Liveness: the process answers")
     async def health() -> dict[str, str]:

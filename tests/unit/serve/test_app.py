@@ -286,3 +286,35 @@ def test_without_a_profile_the_model_serves_without_drift_gauges_and_one_line_sa
     assert "mlops_drift_window_rows" not in text
     assert "mlops_feature_psi" not in text
     assert service_of(client).drift is None
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_log_and_drift_get_the_rows_after_the_answer_is_sent(fails) -> None:
+    """Handed over before the answer, their threads took the GIL while it waited; a send
+    that fails (the client went away) still leaves the scored rows to the log."""
+    import asyncio
+
+    from mlops.serve.app import Answer
+    from mlops.serve.service import Scored
+
+    events: list[str] = []
+
+    class Recorder:
+        def record(self, scored: Scored) -> None:
+            events.append(f"record {scored.request_id}")
+
+    async def send(message) -> None:
+        events.append(message["type"])
+        if fails and message["type"] == "http.response.body":
+            raise OSError("the client went away")
+
+    scored = Scored(b'{"predictions": []}', "req-7", "v1", [], {}, np.zeros(0), [], [])
+    answer = Answer(scored, Recorder())  # type: ignore[arg-type]
+    call = answer({"type": "http", "method": "POST", "path": "/predict"}, None, send)
+    if fails:
+        with pytest.raises(OSError, match="went away"):
+            asyncio.run(call)
+    else:
+        asyncio.run(call)
+    assert events == ["http.response.start", "http.response.body", "record req-7"]
+    assert (b"x-request-id", b"req-7") in answer.raw_headers

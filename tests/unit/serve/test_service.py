@@ -42,7 +42,7 @@ def test_parse_refuses_with_the_status_and_scores_as_evaluation(serve_params, lo
         parsed, batch = service.parse(orjson.dumps(records(test, service.schema.names)))
         assert batch
         assert len(parsed) == 25
-        answer = service.score(parsed, "req-1")
+        answer = orjson.loads(service.score(parsed, "req-1").body)
         scores = [p["score"] for p in answer["predictions"]]
         assert scores == predict(loaded.model, test).tolist()
         assert answer["request_id"] == "req-1"
