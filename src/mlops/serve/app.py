@@ -194,22 +194,20 @@ def create_app(
     async def health() -> dict[str, str]:
         return {"status": "alive"}
 
-    @app.get(
-        "/ready",
-        summary="Readiness: the model is loaded and answered a warm-up prediction",
-        responses={503: {"description": "not ready, and why"}},
-    )
+    # /ready and /metadata answer 503 until the model is ready, saying why
+    not_ready: dict[int | str, dict[str, Any]] = {503: {"description": "not ready, and why"}}
+    ready_summary = "Readiness: the model is loaded and answered a warm-up prediction"
+
+    @app.get("/ready", summary=ready_summary, responses=not_ready)
     async def ready() -> Response:
         if not service.ready:
             return JSONResponse({"ready": False, "reason": service.reason}, status_code=503)
         assert service.loaded is not None
         return JSONResponse({"ready": True, "model_version": service.loaded.info.version})
 
-    @app.get(
-        "/metadata",
-        summary="The model's version, commit, data hash, metrics and input schema",
-        responses={503: {"description": "the model is not ready"}},
-    )
+    metadata_summary = "The model's version, commit, data hash, metrics and input schema"
+
+    @app.get("/metadata", summary=metadata_summary, responses=not_ready)
     async def metadata() -> Response:
         if not service.ready:
             return JSONResponse({"detail": service.reason}, status_code=503)

@@ -14,10 +14,7 @@ moment Prometheus reads them. Metric names are what deploy/prometheus/alerts.yml
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import queue
-import threading
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -25,6 +22,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from mlops.monitor.online import RollingDrift
+from mlops.serve.background import Background
 
 log = logging.getLogger("mlops.serve")
 
@@ -40,46 +38,25 @@ class DriftFeed:
 
     def __init__(self, window: RollingDrift) -> None:
         self.window = window
-        self._queue: queue.Queue[tuple[Mapping[str, np.ndarray], np.ndarray] | None] = queue.Queue(
-            QUEUE_BATCHES
-        )
-        self._thread: threading.Thread | None = None
-        self._start = threading.Lock()
+        # the window is a sample of recent traffic: a feed that stalled only thins it
+        self._feed: Background[tuple[Mapping[str, np.ndarray], np.ndarray]] = Background(
+            "drift-window", QUEUE_BATCHES, lambda batch: window.add_batch(*batch),
+            on_error=lambda exc: log.error(
+                "drift window: batch left out (%s: %s)", type(exc).__name__, exc
+            ),
+            on_full=lambda _: None,
+        )  # fmt: skip
 
     def submit(self, columns: Mapping[str, np.ndarray], scores: np.ndarray) -> None:
         """A scored batch: its input columns (as the model scored them) and scores."""
-        if self._thread is None:
-            with self._start:  # two scoring threads must not start two feeds
-                if self._thread is None:
-                    self._thread = threading.Thread(
-                        target=self._count, daemon=True, name="drift-window"
-                    )
-                    self._thread.start()
-        # the window is a sample of recent traffic: a feed that stalled only thins it
-        with contextlib.suppress(queue.Full):
-            self._queue.put_nowait((columns, scores))
+        self._feed.submit((columns, scores))
 
     def flush(self) -> None:
         """Wait until every batch submitted so far is in the window."""
-        self._queue.join()
+        self._feed.flush()
 
     def close(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-
-    def _count(self) -> None:
-        while True:
-            item = self._queue.get()
-            try:
-                if item is None:
-                    return
-                self.window.add_batch(*item)
-            except Exception as exc:  # never let the feed die: say why, keep counting
-                log.error("drift window: batch left out (%s: %s)", type(exc).__name__, exc)
-            finally:
-                self._queue.task_done()
+        self._feed.close()
 
 
 class DriftGauges(Collector):

@@ -15,14 +15,15 @@ sees whole requests, except possibly an incomplete last line while the server wr
 from __future__ import annotations
 
 import json
-import queue
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
+
+from mlops.serve.background import Background
 
 CURRENT = "predictions.jsonl"
 ROTATED = "predictions-{stamp}.jsonl"
@@ -36,6 +37,16 @@ def rfc3339(moment: datetime) -> str:
 
 
 QUEUE_REQUESTS = 1000  # requests waiting to be written; beyond, rows are dropped (counted)
+
+
+class Entry(NamedTuple):
+    """One request's scored rows, as the log writes them."""
+
+    request_id: str
+    version: str
+    scores: Sequence[float]
+    labels: Sequence[int]
+    inputs: Sequence[dict[str, Any]]
 
 
 class PredictionLog:
@@ -60,8 +71,13 @@ class PredictionLog:
         self.log_inputs = log_inputs
         self.on_error = on_error or (lambda _: None)
         self._lock = threading.Lock()
-        self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(QUEUE_REQUESTS)
-        self._writer: threading.Thread | None = None
+        self._writer: Background[tuple[Entry, datetime]] = Background(
+            "prediction-log", QUEUE_REQUESTS, self._write,
+            on_error=lambda exc: self.on_error(str(exc)),
+            on_full=lambda item: self.on_error(
+                f"queue full ({QUEUE_REQUESTS} requests): {len(item[0].scores)} rows dropped"
+            ),
+        )  # fmt: skip
         self._encode = json.JSONEncoder(
             ensure_ascii=False, separators=(", ", ": "), allow_nan=False, check_circular=False
         ).encode
@@ -70,68 +86,31 @@ class PredictionLog:
     def current(self) -> Path:
         return self.folder / CURRENT
 
-    def lines(
-        self,
-        request_id: str,
-        version: str,
-        scores: Sequence[float],
-        labels: Sequence[int],
-        inputs: Sequence[dict[str, Any]],
-        now: datetime | None = None,
-    ) -> bytes:
+    def lines(self, entry: Entry, now: datetime | None = None) -> bytes:
         """The request's rows as JSON Lines (orjson: ~15x faster than the json module here,
         and a float's shortest repr, which parses back to the same double)."""
-        head = {"time": rfc3339(now or datetime.now(UTC)), "request_id": request_id,
-                "model_version": version}  # fmt: skip
+        head = {"time": rfc3339(now or datetime.now(UTC)), "request_id": entry.request_id,
+                "model_version": entry.version}  # fmt: skip
+        scored = zip(entry.scores, entry.labels, entry.inputs, strict=True)
         if self.log_inputs:
-            rows = (
-                {**head, "score": s, "label": f, "inputs": row}
-                for s, f, row in zip(scores, labels, inputs, strict=True)
-            )
+            rows = ({**head, "score": s, "label": f, "inputs": row} for s, f, row in scored)
         else:
-            rows = ({**head, "score": s, "label": f} for s, f in zip(scores, labels, strict=True))
+            rows = ({**head, "score": s, "label": f} for s, f, _ in scored)
         return b"".join([orjson.dumps(row) + b"\n" for row in rows])
 
-    def submit(
-        self,
-        request_id: str,
-        version: str,
-        scores: Sequence[float],
-        labels: Sequence[int],
-        inputs: Sequence[dict[str, Any]],
-    ) -> None:
+    def submit(self, entry: Entry) -> None:
         """Queue a request's rows for the writer thread (started on first use)."""
-        if self._writer is None:
-            self._writer = threading.Thread(target=self._write_queued, daemon=True,
-                                            name="prediction-log")  # fmt: skip
-            self._writer.start()
-        try:
-            self._queue.put_nowait((request_id, version, scores, labels, inputs, datetime.now(UTC)))
-        except queue.Full:
-            self.on_error(f"queue full ({QUEUE_REQUESTS} requests): {len(scores)} rows dropped")
+        self._writer.submit((entry, datetime.now(UTC)))
 
     def flush(self) -> None:
         """Wait until everything submitted so far is written."""
-        self._queue.join()
+        self._writer.flush()
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._queue.put(None)
-            self._writer.join()
-            self._writer = None
+        self._writer.close()
 
-    def _write_queued(self) -> None:
-        while True:
-            item = self._queue.get()
-            try:
-                if item is None:
-                    return
-                request_id, version, scores, labels, inputs, when = item
-                self.append(self.lines(request_id, version, scores, labels, inputs, when))
-            except (OSError, ValueError, TypeError) as exc:
-                self.on_error(str(exc))
-            finally:
-                self._queue.task_done()
+    def _write(self, item: tuple[Entry, datetime]) -> None:
+        self.append(self.lines(*item))
 
     def append(self, data: bytes) -> None:
         with self._lock:

@@ -22,7 +22,7 @@ from mlops.monitor.online import Profile, RollingDrift
 from mlops.serve.drift import DriftFeed, DriftGauges
 from mlops.serve.metrics import ServeMetrics
 from mlops.serve.model import Loaded
-from mlops.serve.predlog import PredictionLog
+from mlops.serve.predlog import Entry, PredictionLog
 from mlops.serve.schema import KIND_CATEGORY, Problem, RequestSchema, problems, request_schema
 
 log = logging.getLogger("mlops.serve")
@@ -211,8 +211,9 @@ class Service:
         handed over before it, their threads took the GIL while the answer waited on
         it (a switch interval, 5 ms, at 1,000 rows, measured here)."""
         assert self.predlog is not None
-        self.predlog.submit(scored.request_id, scored.version, scored.scores, scored.labels,
-                            scored.records)  # fmt: skip
+        self.predlog.submit(
+            Entry(scored.request_id, scored.version, scored.scores, scored.labels, scored.records)
+        )
         if self.drift is not None:
             self.drift.submit(scored.columns, scored.proba)
 

@@ -4,14 +4,14 @@ import json
 import re
 from datetime import UTC, datetime
 
-from mlops.serve.predlog import CURRENT, PredictionLog, read_log, rfc3339
+from mlops.serve.predlog import CURRENT, Entry, PredictionLog, read_log, rfc3339
 
 
 def test_each_row_is_one_json_line_in_the_contract_format(tmp_path) -> None:
     log = PredictionLog(tmp_path, 10_000, 2, log_inputs=True)
     when = datetime(2026, 11, 27, 10, 0, 0, 123456, tzinfo=UTC)
     inputs = [{"age": 39, "workclass": None}, {"age": 50, "workclass": "Private"}]
-    text = log.lines("req-1", "v1.2.0", [0.25, 0.75], [0, 1], inputs, when)
+    text = log.lines(Entry("req-1", "v1.2.0", [0.25, 0.75], [0, 1], inputs), when)
     log.append(text)
     lines = (tmp_path / CURRENT).read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [
@@ -25,7 +25,7 @@ def test_each_row_is_one_json_line_in_the_contract_format(tmp_path) -> None:
 def test_scores_keep_full_precision_and_inputs_can_be_left_out(tmp_path) -> None:
     log = PredictionLog(tmp_path, 10_000, 2, log_inputs=False)
     score = 0.1 + 0.2  # 0.30000000000000004: not rounded on the way
-    log.append(log.lines("r", "workspace", [score], [0], [{"age": 39}]))
+    log.append(log.lines(Entry("r", "workspace", [score], [0], [{"age": 39}])))
     (row,) = read_log(tmp_path)
     assert row["score"] == score
     assert "inputs" not in row
@@ -34,7 +34,7 @@ def test_scores_keep_full_precision_and_inputs_can_be_left_out(tmp_path) -> None
 def test_rotation_by_size_keeps_the_newest_backups(tmp_path) -> None:
     log = PredictionLog(tmp_path, 400, 2, log_inputs=True)
     for i in range(12):
-        log.append(log.lines(f"r{i}", "v1.0.0", [0.5], [1], [{"i": i}]))
+        log.append(log.lines(Entry(f"r{i}", "v1.0.0", [0.5], [1], [{"i": i}])))
     files = sorted(p.name for p in tmp_path.iterdir())
     assert CURRENT in files
     rotated = [f for f in files if f != CURRENT]
@@ -48,7 +48,7 @@ def test_rotation_by_size_keeps_the_newest_backups(tmp_path) -> None:
 
 def test_a_reader_ignores_an_incomplete_last_line(tmp_path) -> None:
     log = PredictionLog(tmp_path, 10_000, 1, log_inputs=True)
-    log.append(log.lines("r", "v1.0.0", [0.5], [1], [{"a": 1}]))
+    log.append(log.lines(Entry("r", "v1.0.0", [0.5], [1], [{"a": 1}])))
     with (tmp_path / CURRENT).open("a", encoding="utf-8") as out:
         out.write('{"time": "2026-11-27T10:00:00.1')  # a server in the middle of a write
     assert [row["request_id"] for row in read_log(tmp_path / CURRENT)] == ["r"]
@@ -58,7 +58,7 @@ def test_text_with_unicode_line_breaks_stays_one_row(tmp_path) -> None:
     # JSON leaves U+0085 and U+2028 unescaped; found by schemathesis through the server
     log = PredictionLog(tmp_path, 10_000, 1, log_inputs=True)
     odd = "a\x85b\u2028c\x0bd"
-    log.append(log.lines("r", "v1.0.0", [0.5], [1], [{"workclass": odd}]))
+    log.append(log.lines(Entry("r", "v1.0.0", [0.5], [1], [{"workclass": odd}])))
     (row,) = read_log(tmp_path / CURRENT)
     assert row["inputs"] == {"workclass": odd}
 
@@ -71,14 +71,14 @@ def test_submitted_rows_are_written_by_the_log_thread_and_failures_reported(tmp_
     errors: list[str] = []
     log = PredictionLog(tmp_path / "log", 10_000, 1, log_inputs=True, on_error=errors.append)
     for i in range(5):
-        log.submit(f"r{i}", "v1.0.0", [0.5, 0.25], [1, 0], [{"a": i}, {"a": -i}])
+        log.submit(Entry(f"r{i}", "v1.0.0", [0.5, 0.25], [1, 0], [{"a": i}, {"a": -i}]))
     log.close()  # writes what is queued first
     assert [row["request_id"] for row in read_log(tmp_path / "log")] == [
         f"r{i}" for i in range(5) for _ in (0, 1)
     ]
     blocked = PredictionLog(tmp_path / "file", 10_000, 1, log_inputs=True, on_error=errors.append)
     (tmp_path / "file").write_text("a file where the folder should be")
-    blocked.submit("r", "v1.0.0", [0.5], [1], [{"a": 1}])
+    blocked.submit(Entry("r", "v1.0.0", [0.5], [1], [{"a": 1}]))
     blocked.flush()
     blocked.close()
     assert len(errors) == 1
