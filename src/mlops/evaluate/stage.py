@@ -102,6 +102,14 @@ def encoded_columns(
     encoded = encoder.transform(rows)
     if not isinstance(encoded, np.ndarray) or encoded.ndim != 2:
         return None
+    if encoded.dtype.kind != "f":
+        # an object matrix (nullable integer columns, as Parquet reads them, pass through
+        # as objects): the model turns it into float64 before it predicts, and so does
+        # this; a value that is not a number (pd.NA) leaves the whole-model path to it
+        try:
+            encoded = encoded.astype(np.float64)
+        except (TypeError, ValueError):
+            return None
     position = {column: i for i, column in enumerate(rows.columns)}
     groups: list[list[int]] = [[] for _ in rows.columns]
     for name, transformer, columns in encoder.transformers_:

@@ -109,6 +109,21 @@ def test_importance_on_encoded_rows_is_importance_on_shuffled_records(
     assert (fast["importance"] > 0).sum() >= 5
 
 
+def test_rows_typed_as_parquet_reads_them_give_the_same_importance(
+    params, feature_spec, fitted, test_rows
+):
+    """Nullable integer and string columns (how Parquet splits read back) make the
+    encoded matrix an object array: the numbers are those of the whole-model path."""
+    frame, y = test_rows
+    frame = frame.convert_dtypes()
+    assert str(frame["age"].dtype) == "Int64"
+    cfg = params.evaluate.model_copy(update={"importance_rows": 800, "importance_repeats": 2})
+    assert encoded_columns(fitted[0], frame[feature_spec.columns]) is not None
+    fast = importance(fitted[0], frame, y, feature_spec, cfg, 3)
+    slow = importance(fitted[0], frame, y, feature_spec, cfg, 3, encoded=False)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
 def test_each_input_column_maps_to_its_own_codes(feature_spec, fitted, test_rows):
     rows = test_rows[0][feature_spec.columns].head(50)
     found = encoded_columns(fitted[0], rows)
