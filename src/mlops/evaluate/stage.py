@@ -102,14 +102,6 @@ def encoded_columns(
     encoded = encoder.transform(rows)
     if not isinstance(encoded, np.ndarray) or encoded.ndim != 2:
         return None
-    if encoded.dtype.kind != "f":
-        # an object matrix (nullable integer columns, as Parquet reads them, pass through
-        # as objects): the model turns it into float64 before it predicts, and so does
-        # this; a value that is not a number (pd.NA) leaves the whole-model path to it
-        try:
-            encoded = encoded.astype(np.float64)
-        except (TypeError, ValueError):
-            return None
     position = {column: i for i, column in enumerate(rows.columns)}
     groups: list[list[int]] = [[] for _ in rows.columns]
     for name, transformer, columns in encoder.transformers_:
@@ -180,7 +172,10 @@ def importance(
                 after = matrix[order][:, groups[i]]
                 # A row whose shuffled value is its own (a shuffle of a column with few
                 # distinct values leaves many) scores as before: score only the others.
-                moved = ((before != after) & ~(np.isnan(before) & np.isnan(after))).any(axis=1)
+                # pd.isna: the matrix is an object array when nullable integers (as
+                # Parquet reads them) pass through the encoder; the model is given it
+                # as it is, as it was fitted on it (not converted: see the tests)
+                moved = ((before != after) & ~(pd.isna(before) & pd.isna(after))).any(axis=1)
                 proba = np.tile(baseline_proba, repeats)
                 if moved.any():
                     shuffled = np.tile(matrix, (repeats, 1))[moved]

@@ -109,18 +109,31 @@ def test_importance_on_encoded_rows_is_importance_on_shuffled_records(
     assert (fast["importance"] > 0).sum() >= 5
 
 
-def test_rows_typed_as_parquet_reads_them_give_the_same_importance(
-    params, feature_spec, fitted, test_rows
+def test_a_model_fitted_on_parquet_splits_gets_the_importance_of_the_whole_model_path(
+    params, splits, feature_spec, tmp_path
 ):
-    """Nullable integer and string columns (how Parquet splits read back) make the
-    encoded matrix an object array: the numbers are those of the whole-model path."""
-    frame, y = test_rows
-    frame = frame.convert_dtypes()
+    """Splits stored as Parquet read back with nullable integers and categoricals: the
+    encoded matrix is an object array, and the classifier, fitted on such a matrix,
+    keeps an encoder of its own that refuses it as float64 (the 100k-row scale run)."""
+    from mlops.core.files import write_table
+    from mlops.train.fit import fit
+
+    paths = {}
+    for name, split in zip(("train", "test"), splits, strict=True):
+        paths[name] = tmp_path / f"{name}.parquet"
+        # nullable integers, as ingest writes a Parquet snapshot (the schema's Int64)
+        rows = read_split(split)
+        write_table(paths[name], rows.astype(dict.fromkeys(rows.select_dtypes("integer"), "Int64")))
+    model, _ = fit(paths["train"], feature_spec, params.data, params.train)
+    frame = read_split(paths["test"])
     assert str(frame["age"].dtype) == "Int64"
+    y = frame[params.data.target].to_numpy()
+    found = encoded_columns(model, frame[feature_spec.columns])
+    assert found is not None
+    assert found[0].dtype == object
     cfg = params.evaluate.model_copy(update={"importance_rows": 800, "importance_repeats": 2})
-    assert encoded_columns(fitted[0], frame[feature_spec.columns]) is not None
-    fast = importance(fitted[0], frame, y, feature_spec, cfg, 3)
-    slow = importance(fitted[0], frame, y, feature_spec, cfg, 3, encoded=False)
+    fast = importance(model, frame, y, feature_spec, cfg, 3)
+    slow = importance(model, frame, y, feature_spec, cfg, 3, encoded=False)
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
 
 
