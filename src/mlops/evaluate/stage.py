@@ -168,8 +168,8 @@ def importance(
             order = np.concatenate([rng.permutation(n) for _ in range(repeats)])
             if fast is not None:
                 matrix, groups = fast
-                before = np.tile(matrix[:, groups[i]], (repeats, 1))
-                after = matrix[order][:, groups[i]]
+                codes = matrix[:, groups[i]]  # this column's encoded columns, all rows
+                before, after = np.tile(codes, (repeats, 1)), codes[order]
                 # A row whose shuffled value is its own (a shuffle of a column with few
                 # distinct values leaves many) scores as before: score only the others.
                 # pd.isna: the matrix is an object array when nullable integers (as
@@ -178,9 +178,10 @@ def importance(
                 moved = ((before != after) & ~(pd.isna(before) & pd.isna(after))).any(axis=1)
                 proba = np.tile(baseline_proba, repeats)
                 if moved.any():
-                    shuffled = np.tile(matrix, (repeats, 1))[moved]
-                    shuffled[:, groups[i]] = after[moved]
-                    proba[moved] = model[-1].predict_proba(shuffled)[:, 1]
+                    changed = np.flatnonzero(moved)  # of the n x repeats stacked rows
+                    shuffled = matrix[changed % n]  # those rows, as copies
+                    shuffled[:, groups[i]] = after[changed]
+                    proba[changed] = model[-1].predict_proba(shuffled)[:, 1]
                 proba = proba.reshape(repeats, n)
             else:
                 assert stacked is not None
