@@ -78,7 +78,7 @@ def check_columns(
 def header(path: Path | str) -> list[str] | None:
     """The column names of a snapshot file, reading only its first line (CSV) or its
     footer (Parquet); None when there is no file yet."""
-    from mlops.core.files import is_parquet
+    from mlops.core.files import UNREADABLE, is_parquet, reason
 
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
@@ -88,8 +88,8 @@ def header(path: Path | str) -> list[str] | None:
 
         try:
             return list(pq.read_schema(path).names)
-        except (OSError, ValueError) as exc:  # ArrowInvalid is a ValueError
-            raise DataError(f"{path}: cannot read Parquet ({' '.join(str(exc).split())})") from None
+        except UNREADABLE as exc:
+            raise DataError(f"{path}: cannot read Parquet ({reason(exc)})") from None
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
         first = handle.readline()
     return next(csv.reader([first]), [])

@@ -15,6 +15,7 @@ import yaml
 
 from mlops.core.config import Params
 from mlops.core.errors import DataError
+from mlops.core.files import reason
 from mlops.data.ingest import ingest
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,9 @@ def check_pointer(dvc_file: Path) -> str:
     try:
         document = yaml.safe_load(dvc_file.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problem = " ".join(str(exc).split()) or type(exc).__name__
-        raise DataError(f"{dvc_file}: not a DVC pointer file (not YAML: {problem[:200]})") from None
+        raise DataError(
+            f"{dvc_file}: not a DVC pointer file (not YAML: {reason(exc)[:200]})"
+        ) from None
     outs = document.get("outs") if isinstance(document, dict) else None
     if not isinstance(outs, list) or len(outs) != 1 or not isinstance(outs[0], dict):
         raise DataError(f"{dvc_file}: must hold `outs:` with one entry (what `dvc add` writes)")
