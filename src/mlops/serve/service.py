@@ -71,7 +71,6 @@ class Service:
 
     def start(self) -> None:
         """Load, build the request schema, answer a warm-up record; else stay not ready."""
-        from mlops.core.errors import MlopsError
         from mlops.data.schema import COLUMNS
 
         serve = self.params.serve
@@ -203,7 +202,7 @@ class Service:
             "model_version": version,
             "predictions": [{"score": s, "label": f} for s, f in zip(scores, flags, strict=True)],
         })  # fmt: skip
-        return Scored(body, request_id, version, records, columns, proba, scores, flags)
+        return Scored(body, Entry(request_id, version, scores, flags, records), columns, proba)
 
     def record(self, scored: Scored) -> None:
         """Hand a scored request to the prediction log and the drift feed: queue puts
@@ -211,9 +210,7 @@ class Service:
         handed over before it, their threads took the GIL while the answer waited on
         it (a switch interval, 5 ms, at 1,000 rows, measured here)."""
         assert self.predlog is not None
-        self.predlog.submit(
-            Entry(scored.request_id, scored.version, scored.scores, scored.labels, scored.records)
-        )
+        self.predlog.submit(scored.entry)
         if self.drift is not None:
             self.drift.submit(scored.columns, scored.proba)
 
@@ -223,13 +220,13 @@ class Scored:
     """One scored request: the answer's body, and the rows behind it."""
 
     body: bytes
-    request_id: str
-    version: str
-    records: list[dict[str, Any]]
+    entry: Entry  # the rows as the prediction log writes them
     columns: dict[str, np.ndarray]  # as the model scored them (the drift feed bins them)
     proba: np.ndarray
-    scores: list[float]
-    labels: list[int]
+
+    @property
+    def request_id(self) -> str:
+        return self.entry.request_id
 
 
 def warm_up_record(schema: RequestSchema) -> dict[str, Any]:

@@ -295,6 +295,7 @@ def test_the_log_and_drift_get_the_rows_after_the_answer_is_sent(fails) -> None:
     import asyncio
 
     from mlops.serve.app import Answer
+    from mlops.serve.predlog import Entry
     from mlops.serve.service import Scored
 
     events: list[str] = []
@@ -308,7 +309,7 @@ def test_the_log_and_drift_get_the_rows_after_the_answer_is_sent(fails) -> None:
         if fails and message["type"] == "http.response.body":
             raise OSError("the client went away")
 
-    scored = Scored(b'{"predictions": []}', "req-7", "v1", [], {}, np.zeros(0), [], [])
+    scored = Scored(b'{"predictions": []}', Entry("req-7", "v1", [], [], []), {}, np.zeros(0))
     answer = Answer(scored, Recorder())  # type: ignore[arg-type]
     call = answer({"type": "http", "method": "POST", "path": "/predict"}, None, send)
     if fails:
