@@ -1,6 +1,13 @@
 """Per-group (fairness) metrics: each group of each slice column, and the gaps between
-groups, with fairlearn's MetricFrame. Groups under `evaluate.min_slice_size` are
-flagged small: shown, never used for a gap."""
+groups. Groups under `evaluate.min_slice_size` are flagged small: shown, never used for a
+gap.
+
+The label metrics are counts per group (one bincount each over all rows) and the ROC AUC
+is scikit-learn's on each group's rows: the numbers fairlearn's MetricFrame gives (a unit
+test compares), without its cost. MetricFrame 0.15 passes every metric its arguments
+through `np.stack`, one Python call per row per metric: 5.7 s per model on 200,000 test
+rows, minutes at ten million, against well under a second here.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import MetricFrame, selection_rate
-from sklearn.metrics import accuracy_score, recall_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
 from mlops.core.config import Data, Evaluate
 
@@ -22,49 +28,64 @@ GAP_METRICS = (
 )
 
 
-def _auc_or_none(y: np.ndarray, p: np.ndarray) -> float | None:
-    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
+def _ratio(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole per group; 0.0 where whole is 0 (scikit-learn's zero_division=0)."""
+    return np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
 
 
-def _fpr(y: np.ndarray, predicted: np.ndarray) -> float:
-    negatives = y == 0
-    return float(predicted[negatives].mean()) if negatives.any() else 0.0
+def group_metrics(
+    groups: pd.Series, y: np.ndarray, proba: np.ndarray, threshold: float
+) -> pd.DataFrame:
+    """One row per group (sorted), with its size and the metrics of GAP_METRICS: labels
+    are scores at or above `threshold`, positives are y == 1, a group holding one class
+    only has no ROC AUC (None)."""
+    codes, names = pd.factorize(groups, sort=True)
+    k = len(names)
+
+    def per_group(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(codes, weights=weights, minlength=k).astype(np.float64)
+
+    positive = (np.asarray(y) == 1).astype(np.float64)
+    labelled = (np.asarray(proba) >= threshold).astype(np.float64)
+    n, positives = per_group(), per_group(positive)
+    selected, hits = per_group(labelled), per_group(labelled * positive)
+    correct = per_group((labelled == positive).astype(np.float64))
+    # each group's rows, in one sort: split where the (sorted) code changes
+    order = np.argsort(codes, kind="stable")
+    bounds = np.cumsum(n.astype(np.int64))[:-1]
+    auc = [
+        float(roc_auc_score(positive[rows], proba[rows])) if 0 < positives[g] < n[g] else None
+        for g, rows in enumerate(np.split(order, bounds))
+    ]
+    return pd.DataFrame(
+        {
+            "n": n.astype(np.int64),
+            "accuracy": correct / n,
+            "selection_rate": selected / n,
+            "true_positive_rate": _ratio(hits, positives),
+            "false_positive_rate": _ratio(selected - hits, n - positives),
+            "roc_auc": auc,
+        },
+        index=names,
+    )
 
 
 def slice_metrics(
     frame: pd.DataFrame, y: np.ndarray, proba: np.ndarray, data: Data, cfg: Evaluate
 ) -> dict[str, Any]:
-    """Per-group metrics and between-group gaps for each slice column (fairlearn)."""
-    threshold = cfg.threshold
-
-    def labelled(metric: Any) -> Any:
-        """The metric of the labels the threshold gives, from the scores."""
-        return lambda t, p: metric(t, (p >= threshold).astype(int))
-
+    """Per-group metrics and between-group gaps for each slice column."""
+    proba = np.asarray(proba, dtype=np.float64)
     result: dict[str, Any] = {}
     for column in data.slices:
         groups = frame[column].astype("object").where(frame[column].notna(), "<missing>")
-        # One MetricFrame for both kinds of metric: splitting the rows into groups is most
-        # of its cost, and label metrics take the scores through the same threshold.
-        table = MetricFrame(
-            metrics={
-                "accuracy": labelled(accuracy_score),
-                "selection_rate": labelled(selection_rate),
-                "true_positive_rate": labelled(lambda t, p: recall_score(t, p, zero_division=0)),
-                "false_positive_rate": labelled(_fpr),
-                "roc_auc": _auc_or_none,
-            },
-            y_true=y,
-            y_pred=proba,
-            sensitive_features=groups.to_numpy(),
-        ).by_group
-        sizes = groups.value_counts()
+        table = group_metrics(groups, y, proba, cfg.threshold)
         rows = {}
         for group, values in table.iterrows():
-            n = int(sizes[group])
+            n = int(values["n"])
             entry = {
                 k: (None if v is None or pd.isna(v) else round(float(v), 6))
                 for k, v in values.items()
+                if k != "n"
             }
             rows[str(group)] = {"n": n, "small": n < cfg.min_slice_size, **entry}
         large = [g for g, r in rows.items() if not r["small"]]

@@ -82,3 +82,52 @@ def test_every_slice_column_of_params_is_reported():
     result = slice_metrics(frame, y, proba, data, EVALUATE)
     assert set(result) == {"g", "h"}
     assert set(result["h"]["groups"]) == {"odd", "even"}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_group_metrics_equal_fairlearn_metricframe(seed):
+    """The oracle: fairlearn's MetricFrame with scikit-learn's metrics, on groups of
+    every kind (one-class, missing, tiny, numeric labels), gives the same numbers."""
+    from fairlearn.metrics import MetricFrame, selection_rate
+    from sklearn.metrics import accuracy_score, recall_score, roc_auc_score
+
+    from mlops.evaluate.slices import group_metrics
+
+    rng = np.random.default_rng(seed)
+    frame, y, proba = world([("a", 700), ("b", 250), ("c", 3), (7, 90), (None, 60)], seed)
+    y = y.copy()
+    y[frame["g"].isna().to_numpy()] = 1  # one class only: no AUC
+    y[(frame["g"] == 7).to_numpy()] = 0  # no positives: recall 0 by zero_division
+    proba = np.where(rng.random(len(y)) < 0.2, 0.5, proba)  # ties, and scores on the threshold
+    groups = frame["g"].astype("object").where(frame["g"].notna(), "<missing>")
+    groups = groups.map(str)  # fairlearn sorts its groups: labels of one type
+
+    def labels(metric):
+        return lambda t, p: metric(t, (p >= 0.5).astype(int))
+
+    def auc(t, p):
+        return float(roc_auc_score(t, p)) if len(np.unique(t)) == 2 else None
+
+    def fpr(t, p):
+        return float(p[t == 0].mean()) if (t == 0).any() else 0.0
+
+    expected = MetricFrame(
+        metrics={
+            "accuracy": labels(accuracy_score),
+            "selection_rate": labels(selection_rate),
+            "true_positive_rate": labels(lambda t, p: recall_score(t, p, zero_division=0)),
+            "false_positive_rate": labels(fpr),
+            "roc_auc": auc,
+        },
+        y_true=y, y_pred=proba, sensitive_features=groups.to_numpy(),
+    ).by_group  # fmt: skip
+    ours = group_metrics(groups, y, proba, 0.5)
+    assert list(ours.index) == list(expected.index)
+    assert ours["n"].tolist() == groups.value_counts()[ours.index].tolist()
+    for column in expected.columns:
+        for group in expected.index:
+            want, got = expected.loc[group, column], ours.loc[group, column]
+            if want is None or pd.isna(want):  # None: a one-class group's AUC
+                assert got is None or pd.isna(got), (column, group)
+            else:
+                assert got == want, (column, group, got, want)  # bit for bit
