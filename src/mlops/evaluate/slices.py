@@ -30,7 +30,9 @@ GAP_METRICS = (
 
 def _ratio(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     """part / whole per group; 0.0 where whole is 0 (scikit-learn's zero_division=0)."""
-    return np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
+    out = np.zeros_like(part)
+    np.divide(part, whole, out=out, where=whole > 0)
+    return out
 
 
 def group_metrics(
