@@ -40,6 +40,23 @@ def quality(y_true: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str
     }
 
 
+def auc_by_score(pos: np.ndarray, neg: np.ndarray) -> float:
+    """ROC AUC from the weight of positives and of negatives at each distinct score, in
+    ascending order of score (ties count one half): the Mann-Whitney statistic."""
+    below = np.cumsum(neg) - neg
+    total = pos.sum() * neg.sum()
+    return float(np.dot(pos, below + 0.5 * neg) / total) if total > 0 else float("nan")
+
+
+def roc_auc(y_true: np.ndarray, proba: np.ndarray) -> float:
+    """roc_auc_score's value (to float rounding; a test compares) for labels 0/1, at a
+    fraction of its cost per call: for loops that score the same rows many times (the
+    permutation importance calls it 65 times on the default data)."""
+    y = np.asarray(y_true, dtype=np.float64)
+    _, inverse = np.unique(proba, return_inverse=True)
+    return auc_by_score(np.bincount(inverse, weights=y), np.bincount(inverse, weights=1 - y))
+
+
 def rounded(values: dict[str, float], digits: int = 6) -> dict[str, float]:
     """Round for files in git: stable text, no float noise in diffs."""
     return {key: round(value, digits) for key, value in values.items()}

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from mlops.core.config import DaskEngine, Data, Evaluate
@@ -23,7 +22,7 @@ from mlops.core.files import write_csv, write_json
 from mlops.core.progress import progress
 from mlops.data.prepare import read_split
 from mlops.evaluate.curves import PLOT_FILES, plot_data
-from mlops.evaluate.metrics import quality, rounded
+from mlops.evaluate.metrics import quality, roc_auc, rounded
 from mlops.evaluate.predict import input_columns, predict
 from mlops.evaluate.slices import slice_metrics
 from mlops.features.spec import FeatureSpec
@@ -157,7 +156,7 @@ def importance(
     rows = rows.reset_index(drop=True)
     n, repeats = len(rows), cfg.importance_repeats
     baseline_proba = model.predict_proba(rows)[:, 1] if proba is None else proba
-    baseline = roc_auc_score(y, baseline_proba)
+    baseline = roc_auc(y, baseline_proba)
     fast = encoded_columns(model, rows) if encoded else None
     stacked = pd.concat([rows] * repeats, ignore_index=True) if fast is None else None
     means, stds = [], []
@@ -189,7 +188,7 @@ def importance(
                 shuffled_rows = stacked.copy()
                 shuffled_rows[column] = pd.Series(original[order], dtype=rows[column].dtype)
                 proba = model.predict_proba(shuffled_rows)[:, 1].reshape(repeats, n)
-            drops = np.asarray([baseline - roc_auc_score(y, p) for p in proba])
+            drops = np.asarray([baseline - roc_auc(y, p) for p in proba])
             means.append(float(drops.mean()))
             stds.append(float(drops.std()))
             bar.update(1)

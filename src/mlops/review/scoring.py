@@ -23,6 +23,7 @@ from sklearn.pipeline import Pipeline
 from mlops.core.config import Bootstrap, Data, Evaluate
 from mlops.core.errors import DataError
 from mlops.evaluate.metrics import HIGHER_IS_BETTER
+from mlops.evaluate.metrics import auc_by_score as _roc_auc
 from mlops.evaluate.predict import predict
 from mlops.evaluate.slices import slice_metrics
 
@@ -49,13 +50,6 @@ def _by_score(
     pos = np.bincount(inverse, weights=y if w is None else w * y, minlength=k)
     neg = np.bincount(inverse, weights=(1 - y) if w is None else w * (1 - y), minlength=k)
     return pos, neg
-
-
-def _roc_auc(pos: np.ndarray, neg: np.ndarray) -> float:
-    """ROC AUC from weights by ascending score (ties count one half): Mann-Whitney."""
-    below = np.cumsum(neg) - neg
-    total = pos.sum() * neg.sum()
-    return float(np.dot(pos, below + 0.5 * neg) / total) if total > 0 else float("nan")
 
 
 def _average_precision(pos: np.ndarray, neg: np.ndarray) -> float:

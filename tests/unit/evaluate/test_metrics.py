@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss, roc_auc_score
 
-from mlops.evaluate.metrics import HIGHER_IS_BETTER, quality, rounded
+from mlops.evaluate.metrics import HIGHER_IS_BETTER, quality, roc_auc, rounded
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +60,18 @@ def test_nan_or_infinite_probabilities_are_refused():
 def test_rounded():
     assert rounded({"a": 0.1234567891, "b": 1.0}) == {"a": 0.123457, "b": 1.0}
     assert rounded({"a": 0.126}, digits=2) == {"a": 0.13}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_roc_auc_is_scikit_learns(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, 3000)
+    p = np.round(
+        rng.random(3000) * 0.5 + y * 0.3, 2
+    )  # rounded: many ties, within and across classes
+    assert roc_auc(y, p) == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+    assert roc_auc(y, 1 - p) == pytest.approx(roc_auc_score(y, 1 - p), abs=1e-12)
+
+
+def test_roc_auc_of_one_class_is_nan():
+    assert np.isnan(roc_auc(np.ones(10), np.linspace(0, 1, 10)))
