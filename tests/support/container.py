@@ -138,6 +138,7 @@ def build_image(context: Path, tag: str, version: str = "workspace") -> str:
     """`podman build` of the project's Dockerfile in `context` (which holds build/serve/),
     with this machine's bases; podman's layer cache makes a rebuild after a code change
     cost only the layers after it."""
+    before = _image_id(tag)
     result = subprocess.run(
         ["podman", "build", "--isolation", "chroot", "--network", "host", "--format", "docker",
          "--pull=never", "--build-arg", f"BASE_IMAGE={base_image()}",
@@ -147,7 +148,18 @@ def build_image(context: Path, tag: str, version: str = "workspace") -> str:
     )  # fmt: skip
     if result.returncode != 0:
         raise AssertionError(f"podman build failed:\n{(result.stdout + result.stderr)[-5000:]}")
+    if before is not None and before != _image_id(tag):
+        # The image the tag named before: removed, or every rebuild after a code change
+        # leaves one behind untagged (a few MB each, gigabytes over weeks of test runs).
+        # Not forced: an image that a container uses or another tag names stays.
+        subprocess.run(["podman", "image", "rm", before], capture_output=True, check=False)
     return tag
+
+
+def _image_id(image: str) -> str | None:
+    result = subprocess.run(["podman", "image", "inspect", "--format", "{{.Id}}", image],
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    return result.stdout.strip() or None if result.returncode == 0 else None
 
 
 def inspect(image: str) -> dict:
