@@ -217,6 +217,35 @@ def test_pr_runs_on_every_pr_and_its_gate_is_only_advisory() -> None:
     assert set(model["with"]["path"].split()) == {"models/model.skops", "reports/comment/meta.json"}
 
 
+# The jobs whose work grows with the data: a repository variable points them at a larger
+# or self-hosted runner. The PR's own code has a variable of its own, which the README
+# says must name a GitHub-hosted runner: a fork's PR runs there.
+DATA_JOBS = {
+    ("pr.yml", "report"): "${{ vars.MLOPS_PR_RUNNER || 'ubuntu-latest' }}",
+    ("gate.yml", "gate"): "${{ vars.MLOPS_RUNNER || 'ubuntu-latest' }}",
+    ("promote.yml", "gate"): "${{ vars.MLOPS_RUNNER || 'ubuntu-latest' }}",
+    ("monitor.yml", "monitor"): "${{ vars.MLOPS_RUNNER || 'ubuntu-latest' }}",
+}
+
+
+def test_jobs_that_grow_with_the_data_take_their_runner_from_a_variable() -> None:
+    runners = {
+        (path.name, name): job.get("runs-on")
+        for path in WORKFLOWS
+        for name, job in load(path)["jobs"].items()
+        if "runs-on" in job
+    }
+    assert {key: runners[key] for key in DATA_JOBS} == DATA_JOBS
+    # every other job stays on GitHub's runner: small work, and no reason to give a
+    # variable's runner the tokens they hold
+    assert {key: value for key, value in runners.items() if key not in DATA_JOBS} == {
+        key: "ubuntu-latest" for key in runners if key not in DATA_JOBS
+    }
+    # the PR's code never lands on the trusted runner
+    pr_jobs = {key for key in runners if key[0] in ("pr.yml", "ci.yml")}
+    assert not any("MLOPS_RUNNER " in str(runners[key]) for key in pr_jobs)
+
+
 def test_write_tokens_only_where_needed() -> None:
     writers = {
         (w, name): job["permissions"]
