@@ -93,3 +93,19 @@ def test_metrics_and_plots_diff_work_from_git_history_alone(pipeline_copy):
     assert "roc_auc" in diff
     assert "0.5" in diff
     assert params["train"]["model"] == "hist_gradient_boosting"
+
+
+def test_mlops_repro_on_a_fresh_runner_restores_from_the_dvc_cache(pipeline_copy):
+    """What pr.yml does on a new runner: a fresh checkout (no data/, no split files, no
+    model) beside the DVC cache that actions/cache restored. Nothing changed, so nothing
+    reruns; `dvc repro` alone would rerun prepare and train."""
+    repo = pipeline_copy
+    before = git(repo, "status", "--porcelain", "--untracked-files=no")
+    run(["git", "clean", "-xfdq", "-e", ".dvc/cache"], repo)
+    assert not (repo / "models/model.skops").exists()
+    run(["mlops", "get-data"], repo)
+    result = run(["mlops", "repro"], repo)
+    assert ran(result.stdout) == []
+    assert lock_outs(repo) == lock_outs(ROOT)
+    assert (repo / "models/model.skops").exists()
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == before

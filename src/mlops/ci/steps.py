@@ -29,7 +29,16 @@ STORE_FOLDERS = (".dvc/cache", ".dvc-storage")  # the template's cache and local
 
 
 def repro(root: str = ".") -> str:
-    """`dvc repro`, with --pull --allow-missing when a DVC remote can hold data."""
+    """`dvc repro`, with --pull --allow-missing when a DVC remote can hold data.
+
+    First the outputs dvc.lock records are checked out of the DVC cache, which pr.yml
+    keeps between runs: on a fresh runner they are missing, and `dvc repro` reruns every
+    stage whose outputs are missing even when nothing it depends on changed (DVC's
+    run-cache cannot restore them: every output is `persist: true`). A PR that leaves the
+    model's inputs alone then reruns nothing; one that changes them reruns only the
+    stages downstream of the change. Best effort: what the cache lacks, or a file the
+    workspace changed, is left to `dvc repro`."""
+    dvc.run_cli(["checkout", "--allow-missing", "--quiet"], root)
     command = dvc.repro_command(root)
     result = dvc.run_cli(command[1:], root, capture=False)
     if result.returncode != 0:
