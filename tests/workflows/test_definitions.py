@@ -127,7 +127,8 @@ def test_every_action_is_pinned_by_full_sha_with_its_version() -> None:
     for workflow, line in lines:
         if line.startswith("./"):  # a reusable workflow of this repository
             continue
-        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), (
+        # owner/repo, or an action in a folder of it (actions/cache/save)
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w.-]+)*@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), (
             f"{workflow}: `uses: {line}` is not pinned as owner/repo@<40-hex sha> # vX.Y.Z"
         )
 
@@ -150,6 +151,7 @@ def test_every_pin_is_in_the_verified_table_and_runs_on_node24() -> None:
         if line.startswith("./"):
             continue
         action, rest = line.split("@", 1)
+        action = "/".join(action.split("/")[:2])  # the repository: the table pins it
         sha, version = rest.split(" # ")
         assert action in table, f"{workflow}: {action} is not in {PINS_TABLE.name}"
         tag, pinned, runtime = table[action]
@@ -424,3 +426,20 @@ def test_the_readme_diagrams_render_with_real_mermaid() -> None:
     assert any("release" in diagram for diagram in diagrams[1:])
     results = check(diagrams)
     assert [r["error"] for r in results] == [None] * len(diagrams)
+
+
+def test_prs_start_from_the_dvc_cache_the_default_branch_saves() -> None:
+    """promote.yml (the default branch's code) saves .dvc/cache under the key pr.yml
+    restores by prefix; no workflow that publishes restores a cache."""
+    pr_steps = load(GITHUB / "workflows" / "pr.yml")["jobs"]["report"]["steps"]
+    (restore,) = [s for s in pr_steps if str(s.get("uses", "")).startswith("actions/cache@")]
+    promote = load(GITHUB / "workflows" / "promote.yml")["jobs"]
+    (save,) = [
+        s
+        for job in promote.values()
+        for s in job.get("steps", [])
+        if str(s.get("uses", "")).startswith("actions/cache")
+    ]
+    assert save["uses"].startswith("actions/cache/save@")  # saves, never restores
+    assert save["with"] == {"path": ".dvc/cache", "key": restore["with"]["key"]}
+    assert save["with"]["key"].startswith(restore["with"]["restore-keys"])
