@@ -443,3 +443,15 @@ def test_prs_start_from_the_dvc_cache_the_default_branch_saves() -> None:
     assert save["uses"].startswith("actions/cache/save@")  # saves, never restores
     assert save["with"] == {"path": ".dvc/cache", "key": restore["with"]["key"]}
     assert save["with"]["key"].startswith(restore["with"]["restore-keys"])
+
+
+def test_only_the_test_workflow_installs_the_dev_group() -> None:
+    """Where the pipeline runs and publishes, `uv sync` leaves out the test, lint and
+    workflow tools; pr.yml's uv caches are keyed apart from ci.yml's."""
+    for path in WORKFLOWS:
+        env = load(path).get("env", {})
+        assert env.get("UV_NO_DEV") == ("1" if path.name != "ci.yml" else None), path.name
+    for workflow, _, step in steps():
+        uses, given = str(step.get("uses", "")), step.get("with", {})
+        if uses.startswith("astral-sh/setup-uv") and given.get("enable-cache") is True:
+            assert ("cache-suffix" in given) == (workflow != "ci.yml"), (workflow, step)
