@@ -22,8 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from mlops.core.config import Bootstrap, Data, Evaluate
 from mlops.core.errors import DataError
-from mlops.evaluate.metrics import HIGHER_IS_BETTER
-from mlops.evaluate.metrics import auc_by_score as _roc_auc
+from mlops.evaluate.metrics import HIGHER_IS_BETTER, auc_by_score
 from mlops.evaluate.predict import predict
 from mlops.evaluate.slices import slice_metrics
 
@@ -65,7 +64,7 @@ def _average_precision(pos: np.ndarray, neg: np.ndarray) -> float:
 
 def weighted_roc_auc(y: np.ndarray, groups: tuple[np.ndarray, int], w: np.ndarray) -> float:
     """ROC AUC with row weights (ties count one half), as the Mann-Whitney statistic."""
-    return _roc_auc(*_by_score(groups, y, w, None))
+    return auc_by_score(*_by_score(groups, y, w, None))
 
 
 def weighted_average_precision(
@@ -113,7 +112,7 @@ class _Rows:
         for name in names:
             if name == "roc_auc":
                 assert curve is not None
-                out.append(_roc_auc(*curve))
+                out.append(auc_by_score(*curve))
             elif name == "pr_auc":
                 assert curve is not None
                 out.append(_average_precision(*curve))
