@@ -58,17 +58,18 @@ for path in sys.argv[1:]:
 
 
 def measured(
-    args: list[str], repo: Path, ok: tuple[int, ...] = (0,)
+    args: list[str], repo: Path, ok: tuple[int, ...] = (0,), stderr: int | None = subprocess.STDOUT
 ) -> tuple[float, float, int, str]:
     """Seconds, CPU seconds (user + system, the command's waited-for children included:
-    DVC's stages), peak RSS in MiB, and stdout of one command (fails loudly)."""
+    DVC's stages), peak RSS in MiB, and stdout of one command (fails loudly). stderr goes
+    into that stdout, or with `stderr=None` passes through (progress bars on a terminal)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         args,
         cwd=repo,
         env=tool_env(repo),
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=stderr,
         text=True,
     )
     out = proc.stdout.read() if proc.stdout else ""

@@ -37,7 +37,6 @@ import math
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,10 +50,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.repos import make_clone, tool_env  # noqa: E402  (the clone the tests use)
+from pipeline import measured  # noqa: E402  (bench/, beside this file)
+
+from support.repos import make_clone  # noqa: E402  (the clone the tests use)
 
 LOOP = ["ingest", "validate", "prepare", "featurize", "train", "evaluate"]
-REVIEW = ["gate", "report"]
+# what `mlops review` writes, as two processes that each score both models (for comparison)
+GATE_AND_REPORT = ["gate", "report"]
 
 FIT_ONLY = """
 import sys, time
@@ -138,15 +140,8 @@ def scale_params(repo: Path, source: Path) -> None:
 def run(args: list[str], repo: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, int, str]:
     """Seconds, peak RSS (MiB) and stdout of one process; stderr (progress bars on a
     terminal) passes through."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=repo, env=tool_env(repo), stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in ok:
-        raise SystemExit(f"{' '.join(args)} failed ({code}):\n{out[-3000:]}")
-    return seconds, usage.ru_maxrss // 1024, out
+    seconds, _, peak, out = measured(args, repo, ok, stderr=None)
+    return seconds, peak, out
 
 
 def one_size(rows: int, work: Path) -> dict[str, Any]:
@@ -175,7 +170,7 @@ def one_size(rows: int, work: Path) -> dict[str, Any]:
     )
     print(f"  {'review':<10} {times['review']:8.1f} s  {peaks['review']:6d} MiB  "
           f"{out.strip().splitlines()[-1][:90]}", flush=True)  # fmt: skip
-    for step in REVIEW:
+    for step in GATE_AND_REPORT:
         args = ["mlops", step, "--base", "main"]
         times[step], peaks[step], out = run(args, repo, ok=(0, 1))
         print(f"  {step:<10} {times[step]:8.1f} s  {peaks[step]:6d} MiB  "
@@ -210,7 +205,7 @@ def report(results: list[dict[str, Any]]) -> None:
     pairs = list(itertools.pairwise(results))
     header = "step".ljust(12) + "".join(f"{r['rows']:>22,}" for r in results)
     print(header + "".join(f"  k {a['rows']:.0e}->{b['rows']:.0e}" for a, b in pairs))
-    for step in [*LOOP, "dvc commit", "review", *REVIEW]:
+    for step in [*LOOP, "dvc commit", "review", *GATE_AND_REPORT]:
         cells = "".join(f"{r['times'][step]:>11.1f} s {r['peaks'][step]:>6} MiB" for r in results)
         print(step.ljust(12) + cells + "".join(f"{growth(a, b, step):>15.2f}" for a, b in pairs))
     for r in results:
@@ -225,7 +220,7 @@ def report(results: list[dict[str, Any]]) -> None:
         )
         print(f"  quality: ROC AUC {r['auc']} on the test split, {r['real_auc']} "
               f"on its {r['real_rows']:,} real rows; gate (retrain): {r['gate']}")  # fmt: skip
-        split = total - r["times"]["review"] + r["times"]["gate"] + r["times"]["report"]
+        split = total - r["times"]["review"] + sum(r["times"][s] for s in GATE_AND_REPORT)
         print(f"  with gate and report as two processes in place of mlops review: {split:.1f} s "
               f"-> {split / r['fit']:.2f}x the fit's time")  # fmt: skip
 
