@@ -245,7 +245,7 @@ def test_jobs_that_grow_with_the_data_take_their_runner_from_a_variable() -> Non
     }
     # the PR's code never lands on the trusted runner
     pr_jobs = {key for key in runners if key[0] in ("pr.yml", "ci.yml")}
-    assert not any("MLOPS_RUNNER " in str(runners[key]) for key in pr_jobs)
+    assert not any("vars.MLOPS_RUNNER" in str(runners[key]) for key in pr_jobs)
 
 
 def test_write_tokens_only_where_needed() -> None:
