@@ -122,6 +122,26 @@ def encoded_columns(
     return encoded, groups
 
 
+def _distinct(rows: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the first of each distinct (row, codes) pair, and for every pair the
+    position of its first among them. The repeats of a shuffle often give a row the same
+    new value again (a column of two values: always the other one); the same input gives
+    the same score, so each distinct one is scored once (~0.7x of the rows on the default
+    data). Pairs are compared by their bytes: equal bytes are the same input. An object
+    array (nullable integers from Parquet) holds Python objects, not values, in its bytes:
+    each pair is then its own."""
+    if codes.dtype == object:
+        every = np.arange(len(rows))
+        return every, every
+    key = np.hstack([
+        rows.astype(np.int64).reshape(-1, 1).view(np.uint8),
+        np.ascontiguousarray(codes).view(np.uint8).reshape(len(rows), -1),
+    ])  # fmt: skip
+    key = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1]))).ravel()
+    _, first, back = np.unique(key, return_index=True, return_inverse=True)
+    return first, back.ravel()
+
+
 def importance(
     model: Pipeline,
     frame: pd.DataFrame,
@@ -141,10 +161,10 @@ def importance(
 
     encoded: when the model encodes each column on its own (encoded_columns), the rows
     are encoded once and each shuffle is applied to the encoded columns, and only the
-    rows whose encoded values the shuffle changed are scored again (a row's score
-    depends on that row alone; a column the model never looks at changes none): the
-    same numbers as scoring every shuffled row with the whole model (a test compares),
-    for ~0.4x of its time on the default data.
+    rows whose encoded values the shuffle changed are scored again, each distinct
+    (row, new value) once (a row's score depends on that row alone; a column the model
+    never looks at changes none): the same numbers as scoring every shuffled row with
+    the whole model (a test compares), for ~0.3x of its time on the default data.
 
     proba: the model's scores of `frame`, if already computed: the baseline when every
     row is kept."""
@@ -178,9 +198,11 @@ def importance(
                 proba = np.tile(baseline_proba, repeats)
                 if moved.any():
                     changed = np.flatnonzero(moved)  # of the n x repeats stacked rows
-                    shuffled = matrix[changed % n]  # those rows, as copies
-                    shuffled[:, groups[i]] = after[changed]
-                    proba[changed] = model[-1].predict_proba(shuffled)[:, 1]
+                    source, codes_after = changed % n, after[changed]
+                    first, back = _distinct(source, codes_after)
+                    shuffled = matrix[source[first]]  # those rows, as copies
+                    shuffled[:, groups[i]] = codes_after[first]
+                    proba[changed] = model[-1].predict_proba(shuffled)[:, 1][back]
                 proba = proba.reshape(repeats, n)
             else:
                 assert stacked is not None

@@ -14,7 +14,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from mlops.data.prepare import read_split
-from mlops.evaluate.stage import EvaluateOutputs, encoded_columns, evaluate, importance
+from mlops.evaluate.stage import (
+    EvaluateOutputs,
+    _distinct,
+    encoded_columns,
+    evaluate,
+    importance,
+)
 from mlops.features.spec import FeatureSpec
 from mlops.train.model_io import save_model
 
@@ -107,6 +113,19 @@ def test_importance_on_encoded_rows_is_importance_on_shuffled_records(
     slow = importance(fitted[0], frame, y, feature_spec, cfg, 7, encoded=False)
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert (fast["importance"] > 0).sum() >= 5
+
+
+def test_each_distinct_row_and_new_value_is_scored_once():
+    rows = np.array([0, 0, 1, 0, 2])
+    codes = np.array([[1.0, np.nan], [1.0, np.nan], [1.0, np.nan], [2.0, np.nan], [-0.0, 3]])
+    first, back = _distinct(rows, codes)
+    assert len(first) == 4  # rows 0 and 1 of the pairs are the same input
+    assert back[0] == back[1]
+    assert len(set(back[1:].tolist())) == 4
+    pairs = np.column_stack([rows, codes])
+    np.testing.assert_array_equal(pairs[first][back], pairs)  # every pair maps to its own
+    objects = codes.astype(object)
+    assert len(_distinct(rows, objects)[0]) == len(rows)  # objects: no merging by bytes
 
 
 def test_a_model_fitted_on_parquet_splits_gets_the_importance_of_the_whole_model_path(
