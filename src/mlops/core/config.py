@@ -189,15 +189,22 @@ def read_params_yaml(path: Path | str = DEFAULT_PARAMS) -> object:
         raise ConfigError(f"{path}: byte {exc.start}: not UTF-8 text") from None
     except OSError as exc:  # a folder, no permission
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    # libyaml's safe loader when PyYAML was built with it (~6x faster; every stage and
+    # command reads this file). On an error, the pure-Python one again, for its more
+    # precise message (it names the tab, the alias).
+    fast = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        raw = yaml.safe_load(text)
+        return yaml.load(text, Loader=fast)  # noqa: S506 (a safe loader)
+    except yaml.YAMLError:
+        pass
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise ConfigError(
             f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
         ) from None
-    return raw
 
 
 def load_params(path: Path | str = DEFAULT_PARAMS) -> Params:

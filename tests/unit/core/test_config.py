@@ -53,6 +53,9 @@ def test_not_a_mapping_and_broken_yaml(tmp_path):
     broken.write_text("train: [unclosed\n")
     with pytest.raises(ConfigError, match=r"params\.yaml: line \d+: not valid YAML"):
         load_params(broken)
+    broken.write_text("threads: 1\n\tseed: 2\n")  # the message names the tab (not libyaml's)
+    with pytest.raises(ConfigError, match=r"line 2: not valid YAML \(found character '\\t'"):
+        load_params(broken)
     with pytest.raises(ConfigError, match="file not found"):
         load_params(tmp_path / "missing.yaml")
     broken.write_bytes(b"threads: 1 # caf\xe9\n")  # Latin-1, not UTF-8
