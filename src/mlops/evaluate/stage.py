@@ -133,11 +133,12 @@ def _distinct(rows: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarr
     if codes.dtype == object:
         every = np.arange(len(rows))
         return every, every
-    key = np.hstack([
+    pair_bytes = np.hstack([
         rows.astype(np.int64).reshape(-1, 1).view(np.uint8),
         np.ascontiguousarray(codes).view(np.uint8).reshape(len(rows), -1),
     ])  # fmt: skip
-    key = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1]))).ravel()
+    width = pair_bytes.shape[1]
+    key = np.ascontiguousarray(pair_bytes).view(np.dtype((np.void, width))).ravel()
     _, first, back = np.unique(key, return_index=True, return_inverse=True)
     return first, back.ravel()
 
