@@ -14,8 +14,13 @@ UV_BOOTSTRAP_VERSION := 0.13.9
 # this one included, set it). Then precompile at install, or every stage and every `dvc`
 # call starts ~3x slower (measured: no-op repro 1.8 s -> 0.8 s). Otherwise compiling
 # lazily is cheaper: precompiling a fresh environment costs ~10 s (measured here).
+# uv compiles the packages it installs, not this project's own src/ (an editable
+# install): compile that too, or each stage compiles its modules again (~0.04 s a stage).
 ifdef PYTHONDONTWRITEBYTECODE
 export UV_COMPILE_BYTECODE := 1
+COMPILE_SRC = $(RUN) python -m compileall -q src
+else
+COMPILE_SRC = @:
 endif
 RUN := $(UV) run --locked --no-sync
 
@@ -30,6 +35,7 @@ install: ## uv (if missing) and the locked environment from uv.lock
 	  || python3 -m pip install --user --quiet --break-system-packages "uv==$(UV_BOOTSTRAP_VERSION)" \
 	  || { echo "make install: cannot install uv with python3's pip; install uv (https://docs.astral.sh/uv/getting-started/installation/) and rerun" >&2; exit 1; }
 	$(UV) sync --locked
+	$(COMPILE_SRC)
 
 data: install ## get data/ from the DVC remote, or rebuild it from the source
 	$(RUN) mlops get-data
