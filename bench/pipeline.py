@@ -10,7 +10,11 @@ far less than wall time; the goals are on wall time.
 
     cold vs bare    `dvc repro --force` from an empty DVC cache, against the same compute
                     done bare in one process (bench/bare.py)          goal: <= 5x
-    per stage       each `mlops <stage>` alone: process start, imports and work; peak RSS
+                    in two environments, each side in the same one: the runtime
+                    dependencies only, as the workflows install them (UV_NO_DEV), and
+                    this checkout's, dev tools included, as `make run` runs
+    per stage       each `mlops <stage>` alone (runtime environment): process start,
+                    imports and work; peak RSS
     no-op vs floor  `dvc repro` when nothing changed, against the same command on a
                     5-stage pipeline of trivial stages (DVC's own floor)   goal: <= 1.3x
     train change    `dvc repro` after a train-only param change (train + evaluate rerun)
@@ -58,16 +62,25 @@ for path in sys.argv[1:]:
 
 
 def measured(
-    args: list[str], repo: Path, ok: tuple[int, ...] = (0,), stderr: int | None = subprocess.STDOUT
+    args: list[str],
+    repo: Path,
+    ok: tuple[int, ...] = (0,),
+    stderr: int | None = subprocess.STDOUT,
+    venv: Path | None = None,
 ) -> tuple[float, float, int, str]:
     """Seconds, CPU seconds (user + system, the command's waited-for children included:
     DVC's stages), peak RSS in MiB, and stdout of one command (fails loudly). stderr goes
-    into that stdout, or with `stderr=None` passes through (progress bars on a terminal)."""
+    into that stdout, or with `stderr=None` passes through (progress bars on a terminal).
+    venv: run the tools of that environment instead of this checkout's."""
+    env = tool_env(repo)
+    if venv is not None:
+        env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
+        env["VIRTUAL_ENV"] = str(venv)
     start = time.perf_counter()
     proc = subprocess.Popen(
         args,
         cwd=repo,
-        env=tool_env(repo),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=stderr,
         text=True,
@@ -81,10 +94,25 @@ def measured(
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024, out
 
 
-def timed(args: list[str], repo: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, int, str]:
+def timed(
+    args: list[str], repo: Path, ok: tuple[int, ...] = (0,), venv: Path | None = None
+) -> tuple[float, int, str]:
     """Seconds, peak RSS in MiB, and stdout of one command (fails loudly)."""
-    seconds, _, peak, out = measured(args, repo, ok)
+    seconds, _, peak, out = measured(args, repo, ok, venv=venv)
     return seconds, peak, out
+
+
+def runtime_venv(path: Path) -> Path:
+    """The locked environment without the dev group, as every workflow that runs the
+    pipeline installs it (UV_NO_DEV), bytecode compiled. Beside the dev tools, sklearn's
+    estimator walk (run by skops at import, in train and evaluate) imports pytest, and
+    pandera imports hypothesis: a cost of the checkout's test environment, not of the
+    pipeline."""
+    uv = os.environ.get("UV") or shutil.which("uv") or str(Path.home() / ".local/bin/uv")
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(path), "UV_COMPILE_BYTECODE": "1"}
+    subprocess.run([uv, "sync", "--locked", "--no-dev", "--quiet"], cwd=ROOT, env=env,
+                   check=True)  # fmt: skip
+    return path
 
 
 def med(values: list[float]) -> float:
@@ -143,24 +171,33 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="mlops-bench-"))
     try:
         repo = make_clone(work / "repo")
+        # Bytecode of the clone's own src/, as Python writes it at a first run (or `make
+        # install` where PYTHONDONTWRITEBYTECODE is set, as here): else every stage of
+        # every run compiles its modules again, a cost no installed checkout pays.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(repo / "src")], check=True)
         floor = floor_repo(work / "floor")
         get_data, _, _ = timed(["mlops", "get-data"], repo)
 
-        cold, bare, auc = [], [], ""
-        cold_cpu, bare_cpu = [], []
+        runtime = runtime_venv(work / "runtime-venv")
+        # cold repro and bare compute, in the runtime environment and in this checkout's
+        # (with the dev tools): wall and CPU seconds of each
+        cold: dict[str, list[tuple[float, float]]] = {"runtime": [], "dev": []}
+        bare: dict[str, list[tuple[float, float]]] = {"runtime": [], "dev": []}
+        venvs = {"runtime": runtime, "dev": None}
+        auc = ""
         stage_times: dict[str, list[float]] = {s: [] for s in STAGES}
         stage_mem = dict.fromkeys(STAGES, 0)
         for _ in range(n):
-            shutil.rmtree(repo / ".dvc" / "cache", ignore_errors=True)
-            seconds, cpu, _, out = measured(["dvc", "repro", "--force"], repo)
-            assert re.findall(r"Running stage '(\w+)'", out) == STAGES, out
-            cold.append(seconds)
-            cold_cpu.append(cpu)
-            seconds, cpu, _, auc = measured([sys.executable, str(BENCH / "bare.py")], repo)
-            bare.append(seconds)
-            bare_cpu.append(cpu)
+            for name, venv in venvs.items():
+                shutil.rmtree(repo / ".dvc" / "cache", ignore_errors=True)
+                seconds, cpu, _, out = measured(["dvc", "repro", "--force"], repo, venv=venv)
+                assert re.findall(r"Running stage '(\w+)'", out) == STAGES, out
+                cold[name].append((seconds, cpu))
+                python = str(venv / "bin" / "python") if venv else sys.executable
+                seconds, cpu, _, auc = measured([python, str(BENCH / "bare.py")], repo)
+                bare[name].append((seconds, cpu))
             for stage in STAGES:
-                seconds, peak, _ = timed(["mlops", stage], repo)
+                seconds, peak, _ = timed(["mlops", stage], repo, venv=runtime)
                 stage_times[stage].append(seconds)
                 stage_mem[stage] = max(stage_mem[stage], peak)
         timed(["dvc", "repro"], repo)  # settle the lock after the direct stage runs
@@ -208,8 +245,18 @@ def main() -> None:
     print(f"repeats          {n} (medians shown; each pair interleaved)")
     print(f"get-data         {get_data:6.2f} s  (rebuild data/ from the source, once)")
     print(f"bare compute     {auc.strip()}")
-    print(line("cold repro", med(cold), med(bare), 5.0, "dvc repro --force vs bench/bare.py"))
-    print(cpu_line(med(cold_cpu), med(bare_cpu)))
+    wall = {name: (med([c[0] for c in cold[name]]), med([b[0] for b in bare[name]]))
+            for name in cold}  # fmt: skip
+    work_cpu = {name: (med([c[1] for c in cold[name]]), med([b[1] for b in bare[name]]))
+                for name in cold}  # fmt: skip
+    print(line("cold repro", *wall["runtime"], 5.0,
+               "dvc repro --force vs bench/bare.py, runtime environment as the workflows "
+               "install it"))  # fmt: skip
+    print(cpu_line(*work_cpu["runtime"]))
+    print(line("  + dev tools", *wall["dev"], 5.0,
+               "the same in this checkout's environment, as `make run` runs it"))  # fmt: skip
+    print(cpu_line(*work_cpu["dev"]))
+    print("  per stage (runtime environment):")
     for stage in STAGES:
         print(f"  {stage:<14} {med(stage_times[stage]):6.2f} s  peak {stage_mem[stage]:4d} MiB")
     print(line("no-op repro", med(noop), med(noop_floor), 1.3,
