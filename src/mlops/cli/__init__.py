@@ -18,6 +18,7 @@ from mlops.cli.stages import OPTIONS, STAGES
 from mlops.cli.steps import STEPS
 from mlops.core.config import load_params
 from mlops.core.errors import EXIT_ERROR, EXIT_OK, MlopsError
+from mlops.core.startup import program
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -87,3 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     message, code = result if isinstance(result, tuple) else (result, EXIT_OK)
     print(message)
     return code
+
+
+def console() -> int:
+    """The `mlops` program (and `python -m mlops`): one command, then the process ends,
+    so what lives as long as the process is kept out of the garbage collector's way
+    (core/startup.py). Not in `main`: callers in a process that goes on (the tests)
+    keep their collector as it is."""
+    with program():
+        return main()

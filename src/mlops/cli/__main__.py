@@ -2,6 +2,6 @@
 
 import sys
 
-from mlops.cli import main
+from mlops.cli import console
 
-sys.exit(main())
+sys.exit(console())

@@ -1,7 +1,8 @@
 """Commands driven by params.yaml: the pipeline stages (what dvc.yaml runs), getting the
 data, and the review (report, gate, or both from one comparison: review). Each handler
 gets the loaded Params and the parsed arguments, calls one typed function, and returns
-the line to print (or the line and an exit code)."""
+the line to print (or the line and an exit code). Handlers import what they run, and
+those that import pandas or scikit-learn do so `with importing()` (core/startup.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from mlops.core.config import Params
 from mlops.core.errors import EXIT_FAIL, EXIT_OK, DataError
+from mlops.core.startup import importing
 
 StageHandler = Callable[[Params, argparse.Namespace], "str | tuple[str, int]"]
 
@@ -26,20 +28,23 @@ def check_params(p: Params, _: argparse.Namespace) -> str:
 
 
 def ingest(p: Params, _: argparse.Namespace) -> str:
-    from mlops.data.ingest import ingest
+    with importing():
+        from mlops.data.ingest import ingest
 
     frame = ingest(p.ingest, p.data, p.paths.snapshot)
     return f"ingest: wrote {len(frame)} rows to {p.paths.snapshot}"
 
 
 def get_data(p: Params, _: argparse.Namespace) -> str:
-    from mlops.data.fetch import get_data
+    with importing():
+        from mlops.data.fetch import get_data
 
     return f"data: {get_data(p)}"
 
 
 def validate(p: Params, _: argparse.Namespace) -> str:
-    from mlops.data.validate import validate
+    with importing():
+        from mlops.data.validate import validate
 
     summary = validate(
         p.paths.snapshot, p.data, p.validate_, p.prepare, p.paths.validation, str(p.source)
@@ -48,15 +53,17 @@ def validate(p: Params, _: argparse.Namespace) -> str:
 
 
 def prepare(p: Params, _: argparse.Namespace) -> str:
-    from mlops.data.prepare import prepare
+    with importing():
+        from mlops.data.prepare import prepare
 
     train, test = prepare(p.paths.snapshot, p.data, p.prepare, p.paths.train, p.paths.test)
     return f"prepare: {len(train)} train rows, {len(test)} test rows"
 
 
 def featurize(p: Params, _: argparse.Namespace) -> str:
-    from mlops.data.prepare import read_split
-    from mlops.features.select import featurize
+    with importing():
+        from mlops.data.prepare import read_split
+        from mlops.features.select import featurize
 
     selection = featurize(read_split(p.paths.train), p.data, p.featurize, p.paths.features)
     kept = len(selection["numeric"]) + len(selection["categorical"])
@@ -64,8 +71,9 @@ def featurize(p: Params, _: argparse.Namespace) -> str:
 
 
 def train(p: Params, _: argparse.Namespace) -> str:
-    from mlops.features.spec import load_feature_spec
-    from mlops.train.fit import train
+    with importing():
+        from mlops.features.spec import load_feature_spec
+        from mlops.train.fit import train
 
     spec = load_feature_spec(p.paths.features)
     facts = train(p.paths.train, spec, p.data, p.train, p.paths.model, p.paths.training)
@@ -73,8 +81,9 @@ def train(p: Params, _: argparse.Namespace) -> str:
 
 
 def evaluate(p: Params, _: argparse.Namespace) -> str:
-    from mlops.evaluate.stage import EvaluateOutputs, evaluate
-    from mlops.features.spec import load_feature_spec
+    with importing():
+        from mlops.evaluate.stage import EvaluateOutputs, evaluate
+        from mlops.features.spec import load_feature_spec
 
     outputs = EvaluateOutputs(
         Path(p.paths.metrics), Path(p.paths.slices), Path(p.paths.runtime), Path(p.paths.plots)
@@ -93,7 +102,8 @@ def summary(p: Params, _: argparse.Namespace) -> str:
 
 
 def report(p: Params, args: argparse.Namespace) -> str:
-    from mlops.review.report import run_report
+    with importing():
+        from mlops.review.report import run_report
 
     out = args.out or p.paths.report
     verdict = run_report(p, args.base, out, champion=args.champion)
@@ -101,15 +111,17 @@ def report(p: Params, args: argparse.Namespace) -> str:
 
 
 def gate(p: Params, args: argparse.Namespace) -> tuple[str, int]:
-    from mlops.review.gate import run_gate, summary_line
+    with importing():
+        from mlops.review.gate import run_gate, summary_line
 
     document = run_gate(p, args.champion, args.base)
     return summary_line(document), EXIT_OK if document["decision"] == "pass" else EXIT_FAIL
 
 
 def review(p: Params, args: argparse.Namespace) -> tuple[str, int]:
-    from mlops.review.gate import summary_line
-    from mlops.review.once import run_review
+    with importing():
+        from mlops.review.gate import summary_line
+        from mlops.review.once import run_review
 
     written = run_review(p, args.base, args.champion)
     code = EXIT_OK if written.gate["decision"] == "pass" else EXIT_FAIL
@@ -123,14 +135,16 @@ def release(p: Params, _: argparse.Namespace) -> str:
 
 
 def simulate(p: Params, args: argparse.Namespace) -> str:
-    from mlops.monitor.simulate import write_batch
+    with importing():
+        from mlops.monitor.simulate import write_batch
 
     batch = write_batch(p, args.month, args.scenario, args.out, args.seed)
     return f"simulate: wrote {len(batch)} rows of {args.month} ({args.scenario}) to {args.out}"
 
 
 def monitor(p: Params, args: argparse.Namespace) -> str:
-    from mlops.monitor.stage import run_monitor, summary_line
+    with importing():
+        from mlops.monitor.stage import run_monitor, summary_line
 
     current = args.current or p.paths.monitor_batch
     return summary_line(run_monitor(p, current, args.champion, args.base))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
+import subprocess
+import sys
+import tomllib
 
 import pytest
 
-from mlops.cli import build_parser, main
+from mlops.cli import build_parser, console, main
 from mlops.cli.stages import STAGES as STAGE_COMMANDS
 from mlops.cli.steps import STEPS
+from mlops.core.startup import importing
 from support.repos import ROOT
 
 STAGES = {"ingest", "validate", "prepare", "featurize", "train", "evaluate"}
@@ -31,6 +36,49 @@ def test_check_params(capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith(f"mlops check-params: error: {bad}: threads: Input should be greater")
+
+
+def test_the_program_freezes_what_outlives_its_imports_and_main_leaves_the_collector_alone(
+    capsys, monkeypatch
+):
+    """The `mlops` program and `python -m mlops` run through console(), which freezes
+    what a stage's imports created and what is alive at the end (core/startup.py); main()
+    and importing() outside it (a caller whose process goes on) change nothing."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["mlops"] == "mlops.cli:console"
+    for module in ("mlops", "mlops.cli"):
+        done = subprocess.run([sys.executable, "-m", module, "check-params"], cwd=ROOT,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("check-params: params.yaml is valid")
+    assert gc.get_freeze_count() == 0
+    with importing():
+        assert gc.isenabled()
+    assert main(["check-params"]) == 0
+    assert gc.get_freeze_count() == 0
+    capsys.readouterr()
+    seen = []
+    monkeypatch.setitem(STAGE_COMMANDS, "check-params", (
+        lambda p, a: seen.append(gc.isenabled()) or "checked", "help"))  # fmt: skip
+
+    def importing_stage(p, a):
+        with importing():
+            seen.append(gc.isenabled())
+        seen.append(gc.get_freeze_count() > 0)
+        return "imported"
+
+    monkeypatch.setitem(STAGE_COMMANDS, "summary", (importing_stage, "help"))
+    try:
+        for name in ("check-params", "summary"):
+            monkeypatch.setattr(sys, "argv", ["mlops", name])
+            assert console() == 0
+            assert gc.get_freeze_count() > 0  # everything alive at the end
+            gc.unfreeze()
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+    assert seen == [True, False, True]  # off while importing, frozen after
+    assert capsys.readouterr().out.splitlines() == ["checked", "imported"]
 
 
 def test_unknown_subcommand_is_a_usage_error():
