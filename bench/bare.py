@@ -14,6 +14,7 @@ is dropped.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -23,6 +24,10 @@ from pathlib import Path
 
 START = time.perf_counter()
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # as `threads: 1` gives the stages
+# As the `mlops` program treats its collector (src/mlops/core/startup.py): off while
+# importing, what the imports made frozen, everything frozen at the end. The floor gets
+# every saving the pipeline gets that is not about the pipeline.
+gc.disable()
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -31,6 +36,9 @@ from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.preprocessing import OrdinalEncoder  # noqa: E402
+
+gc.freeze()
+gc.enable()
 
 
 def main(repo: Path) -> None:
@@ -66,3 +74,4 @@ def main(repo: Path) -> None:
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd())
+    gc.freeze()
