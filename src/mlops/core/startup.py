@@ -10,10 +10,11 @@ off while a command imports, then freezes (gc.freeze) everything alive: never wa
 again, not even at exit. The command's own garbage is collected as usual.
 
 Measured on the default data, each stage alone, medians of 7 interleaved, 2-core x86_64:
-validate 0.71 -> 0.57 s, prepare 0.72 -> 0.58 s, featurize 0.51 -> 0.39 s, train
-2.36 -> 1.91 s, evaluate 2.94 -> 2.44 s, the same peak memory. Freezing at exit gave
-two thirds of that; turning the collector off while importing, without freezing after,
-gave nothing (the next collection walked it all).
+validate 0.74 -> 0.57 s, prepare 0.70 -> 0.57 s, featurize 0.50 -> 0.40 s, train
+2.38 -> 1.92 s, evaluate 2.95 -> 2.50 s (7.27 -> 5.96 s in all), the same peak memory.
+Freezing at exit alone gave about two thirds of that; turning the collector off while
+importing without freezing after gave nothing (the next collection walked it all);
+off for the whole command, nothing more.
 
 Only the program does this (cli.console). `main`, which tests and other Python code
 call in a process that goes on, leaves their collector as it is.
