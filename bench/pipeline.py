@@ -48,21 +48,20 @@ from support.repos import make_clone, tool_env  # noqa: E402  (the clone the tes
 STAGES = ["validate", "prepare", "featurize", "train", "evaluate"]
 BENCH = Path(__file__).resolve().parent
 
-# The collector as the `mlops` program has it (src/mlops/core/startup.py; bench/bare.py)
+# With the collector as the `mlops` program has it: the same context managers
 SCORE_ONCE = """
-import gc, sys
-gc.disable()
-from mlops.core.config import load_params
-from mlops.data.prepare import read_split
-from mlops.evaluate.predict import predict
-from mlops.train.model_io import load_model
-gc.freeze()
-gc.enable()
-p = load_params()
-frame = read_split(p.paths.test)
-for path in sys.argv[1:]:
-    predict(load_model(path), frame)
-gc.freeze()
+import sys
+from mlops.core.startup import importing, program
+with program():
+    with importing():
+        from mlops.core.config import load_params
+        from mlops.data.prepare import read_split
+        from mlops.evaluate.predict import predict
+        from mlops.train.model_io import load_model
+    p = load_params()
+    frame = read_split(p.paths.test)
+    for path in sys.argv[1:]:
+        predict(load_model(path), frame)
 """
 
 
