@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-import skops.io as sio
-
-from mlops.train.model_io import load_model, trusted_types
+from mlops.train.model_io import load_model, sio, trusted_types
 from support.repos import run
 
 

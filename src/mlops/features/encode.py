@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from mlops.features.spec import FeatureSpec
 
 
+# What the steps built here hold, as loading a model file names them: it refuses any
+# type not declared (train/model_io.py). Every model is a model_pipeline.
+PIPELINE_TYPES = frozenset({"sklearn.pipeline.Pipeline"})
+ORDINAL_FOR_TREES_TYPES = frozenset(
+    {
+        "sklearn.compose._column_transformer.ColumnTransformer",
+        "sklearn.preprocessing._encoders.OrdinalEncoder",
+    }
+)
+
+
 def model_pipeline(preprocess: Any, classifier: Any) -> Any:
     """engineer (features/engineer.py) -> preprocess -> classifier."""
     from sklearn.pipeline import Pipeline

@@ -30,5 +30,8 @@ def engineering_step() -> Any:
     return FunctionTransformer(engineer, validate=False)
 
 
-# Loading a model file refuses unknown code; this module's function is ours.
-TRUSTED_TYPES = frozenset({f"{__name__}.engineer"})
+# Loading a model file refuses any type not declared (train/model_io.py): this module's
+# function is ours, and the step that holds it is scikit-learn's.
+TRUSTED_TYPES = frozenset(
+    {f"{__name__}.engineer", "sklearn.preprocessing._function_transformer.FunctionTransformer"}
+)

@@ -5,32 +5,62 @@ the current time, so two identical fits give different bytes. We rewrite the arc
 canonically (content-derived names, renumbered ids, fixed timestamps, sorted members),
 which makes "same commit + same lock = same model bytes" checkable by hash.
 Loading trusts only the types listed here: a model file from a PR is untrusted input.
+This module is the one place skops is imported (see `_import_skops_io`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import json
 import zipfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import skops.io as sio
+import sklearn.utils
 from sklearn.pipeline import Pipeline
 
 from mlops.core.errors import DataError
 from mlops.core.files import write_bytes
 
 
+def _import_skops_io() -> ModuleType:
+    """skops.io, with its blanket trust of every scikit-learn estimator switched off.
+
+    At import, skops lists every scikit-learn estimator in order to trust them all when
+    loading, and `sklearn.utils.all_estimators()` imports each of scikit-learn's modules to
+    find them. That took 0.6 s of every process that saves or loads a model (train,
+    evaluate, the review, serving; 2-core machine), and it trusted some 200 classes that
+    no model here holds. Loading trusts the classes our model types declare instead
+    (`trusted_types`), so skops is imported with that list empty; if something imported
+    skops before us, the list is emptied here, so that what loads never depends on the
+    order of imports.
+    """
+    scan = sklearn.utils.all_estimators
+    sklearn.utils.all_estimators = lambda *args, **kwargs: []  # skops calls it at import
+    try:
+        skops_io = importlib.import_module("skops.io")
+    finally:
+        sklearn.utils.all_estimators = scan
+    importlib.import_module("skops.io._trusted_types").SKLEARN_ESTIMATOR_TYPE_NAMES.clear()
+    return skops_io
+
+
+sio = _import_skops_io()
+
+
 def trusted_types() -> frozenset[str]:
-    """Types beyond skops' defaults that our own models hold, and nothing more: what each
-    model type declares (train/models/) and the feature-engineering function."""
+    """Types beyond skops' defaults (numpy's and Python's own, a few scikit-learn
+    internals) that our models hold, and nothing more: what each model type declares
+    (train/models/), and the feature-engineering step."""
+    from mlops.features.encode import PIPELINE_TYPES
     from mlops.features.engineer import TRUSTED_TYPES as ENGINEERING
     from mlops.train.models import model_types
 
     declared = (kind.trusted_types for kind in model_types().values())
-    return frozenset().union(ENGINEERING, *declared)
+    return frozenset().union(ENGINEERING, PIPELINE_TYPES, *declared)
 
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import zipfile
 
 import numpy as np
 import pytest
-import skops.io as sio
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import SVC
 
 from mlops.core.errors import DataError
-from mlops.train.model_io import canonical_bytes, load_model, save_model
+from mlops.features.engineer import engineering_step
+from mlops.train.model_io import canonical_bytes, load_model, save_model, sio
 
 
 def test_two_saves_of_the_same_model_are_identical(fitted, tmp_path):
@@ -61,3 +65,31 @@ def test_not_a_model_file(tmp_path):
         load_model(path)
     with pytest.raises(DataError, match="model file not found"):
         load_model(tmp_path / "absent.skops")
+
+
+def test_a_scikit_learn_class_no_model_type_declares_is_refused(tmp_path):
+    """skops trusts every scikit-learn estimator by default; here only declared ones."""
+    path = tmp_path / "svm.skops"
+    path.write_bytes(sio.dumps(Pipeline([("engineer", engineering_step()), ("svm", SVC())])))
+    with pytest.raises(DataError, match=r"refusing to load untrusted type sklearn\.svm.*SVC"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("first", ["", "import skops.io"])
+def test_skops_trusts_no_scikit_learn_estimator_whatever_imported_it_first(first, tmp_path):
+    """In a fresh process: imported through model_io, skops does not scan scikit-learn
+    (0.6 s a process), and whichever import came first, its default trust holds no
+    scikit-learn estimator."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        {first}
+        from mlops.train import model_io
+        from skops.io._trusted_types import SKLEARN_ESTIMATOR_TYPE_NAMES
+        print(SKLEARN_ESTIMATOR_TYPE_NAMES, "sklearn.gaussian_process" in sys.modules)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["[]", "True" if first else "False"]

@@ -7,8 +7,9 @@ A model type is a module in this folder that defines:
 - `build(spec, hp, seed) -> Pipeline`: an unfitted scikit-learn Pipeline from the
   model's input columns to a probability, preprocessing included, so the saved model
   takes raw records in serving exactly as in training;
-- `TRUSTED_TYPES`: the types beyond skops' defaults that its fitted Pipeline holds
-  (loading refuses any other; a model file from a PR is untrusted input);
+- `TRUSTED_TYPES`: the types its fitted Pipeline holds beyond the shared steps
+  (features/encode.py) and skops' defaults, scikit-learn's classes included (loading
+  refuses any other: a model file from a PR is untrusted input; train/model_io.py);
 - optionally `fit_on_cluster(model, frame, target, spec, client) -> Pipeline`: fit with
   the rows partitioned on a Dask cluster (`train.engine: dask`); see lightgbm.py;
 - optionally `fit_params(spec) -> dict`: keyword arguments for the Pipeline's fit;

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from mlops.core.strict import Strict
+from mlops.features.encode import ORDINAL_FOR_TREES_TYPES
 
 if TYPE_CHECKING:
     from mlops.features.spec import FeatureSpec
@@ -30,8 +31,10 @@ class Hyperparameters(Strict):
 
 # HistGradientBoosting wraps its categorical encoding in partial(check_array, ...); a
 # partial is only as dangerous as the function it holds, and that is checked on its own.
-TRUSTED_TYPES = frozenset(
+TRUSTED_TYPES = ORDINAL_FOR_TREES_TYPES | frozenset(
     {
+        "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+        "sklearn.preprocessing._label.LabelEncoder",  # the classes it learnt
         "functools.partial",
         "sklearn.utils.validation.check_array",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",

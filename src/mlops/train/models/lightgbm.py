@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from mlops.core.strict import Strict
-from mlops.features.encode import categorical_indices, model_pipeline, ordinal_for_trees
+from mlops.features.encode import (
+    ORDINAL_FOR_TREES_TYPES,
+    categorical_indices,
+    model_pipeline,
+    ordinal_for_trees,
+)
 
 if TYPE_CHECKING:
     from mlops.features.spec import FeatureSpec
@@ -32,10 +37,11 @@ class Hyperparameters(Strict):
     reg_lambda: Annotated[float, Field(ge=0.0)]
 
 
-# What a fitted LGBMClassifier holds beyond scikit-learn's types. The Booster is stored
-# as LightGBM's own text model format (Booster.__getstate__), not as pickle bytes.
-TRUSTED_TYPES = frozenset(
+# What the fitted Pipeline holds beyond the shared steps (features/encode.py). The Booster
+# is stored as LightGBM's own text model format (Booster.__getstate__), not as pickle bytes.
+TRUSTED_TYPES = ORDINAL_FOR_TREES_TYPES | frozenset(
     {
+        "sklearn.preprocessing._label.LabelEncoder",  # the classes it learnt
         "lightgbm.basic.Booster",
         "lightgbm.sklearn.LGBMClassifier",
         "collections.OrderedDict",

@@ -23,9 +23,19 @@ class Hyperparameters(Strict):
     max_iter: Annotated[int, Field(ge=1)]
 
 
-# SimpleImputer keeps the dtypes it was fitted on as numpy.dtype objects; skops rebuilds
-# a dtype from an empty array's header (its DTypeNode), so no code runs to load one.
-TRUSTED_TYPES = frozenset({"numpy.dtype"})
+# What the fitted Pipeline holds beyond the shared steps (features/encode.py). SimpleImputer
+# keeps the dtypes it was fitted on as numpy.dtype objects; skops rebuilds a dtype from
+# an empty array's header (its DTypeNode), so no code runs to load one.
+TRUSTED_TYPES = frozenset(
+    {
+        "numpy.dtype",
+        "sklearn.compose._column_transformer.ColumnTransformer",
+        "sklearn.impute._base.SimpleImputer",
+        "sklearn.linear_model._logistic.LogisticRegression",
+        "sklearn.preprocessing._data.StandardScaler",
+        "sklearn.preprocessing._encoders.OneHotEncoder",
+    }
+)
 
 
 def build(spec: FeatureSpec, hp: Hyperparameters, seed: int) -> Any:
