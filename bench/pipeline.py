@@ -109,8 +109,7 @@ def timed(
 def runtime_venv(path: Path) -> Path:
     """The locked environment without the dev group, as every workflow that runs the
     pipeline installs it (UV_NO_DEV), bytecode compiled. Where the dev tools are
-    installed, sklearn's estimator walk (run by skops at import, in train and evaluate)
-    imports pytest, and pandera imports hypothesis: a cost of the checkout's test
+    installed, pandera imports hypothesis (in validate): a cost of the checkout's test
     environment, not of the pipeline."""
     uv = os.environ.get("UV") or shutil.which("uv") or str(Path.home() / ".local/bin/uv")
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(path), "UV_COMPILE_BYTECODE": "1"}
