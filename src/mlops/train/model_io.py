@@ -31,12 +31,12 @@ def _import_skops_io() -> ModuleType:
 
     At import, skops lists every scikit-learn estimator in order to trust them all when
     loading, and `sklearn.utils.all_estimators()` imports each of scikit-learn's modules to
-    find them. That took 0.6 s of every process that saves or loads a model (train,
-    evaluate, the review, serving; 2-core machine), and it trusted some 200 classes that
-    no model here holds. Loading trusts the classes our model types declare instead
-    (`trusted_types`), so skops is imported with that list empty; if something imported
-    skops before us, the list is emptied here, so that what loads never depends on the
-    order of imports.
+    find them. That took 0.2-0.3 s of every process that saves or loads a model (train,
+    evaluate, the review, serving; 2-core machine; more with pytest installed, which it
+    imported too), and it trusted some 200 classes that no model here holds. Loading
+    trusts the classes our model types declare instead (`trusted_types`), so skops is
+    imported with that list empty; if something imported skops before us, the list is
+    emptied here, so that what loads never depends on the order of imports.
     """
     scan = sklearn.utils.all_estimators
     sklearn.utils.all_estimators = lambda *args, **kwargs: []  # skops calls it at import

@@ -78,8 +78,8 @@ def test_a_scikit_learn_class_no_model_type_declares_is_refused(tmp_path):
 @pytest.mark.parametrize("first", ["", "import skops.io"])
 def test_skops_trusts_no_scikit_learn_estimator_whatever_imported_it_first(first, tmp_path):
     """In a fresh process: imported through model_io, skops does not scan scikit-learn
-    (0.6 s a process), and whichever import came first, its default trust holds no
-    scikit-learn estimator."""
+    (it imports every module of it), and whichever import came first, its default trust
+    holds no scikit-learn estimator."""
     script = textwrap.dedent(
         f"""
         import sys
