@@ -4,7 +4,8 @@ skops names the arrays in its zip after Python object ids and stamps each member
 the current time, so two identical fits give different bytes. We rewrite the archive
 canonically (content-derived names, renumbered ids, fixed timestamps, sorted members),
 which makes "same commit + same lock = same model bytes" checkable by hash.
-Loading trusts only the types listed here: a model file from a PR is untrusted input.
+Loading trusts only the declared types (`trusted_types`): a model file from a PR is
+untrusted input.
 This module is the one place skops is imported (see `_import_skops_io`).
 """
 
@@ -54,7 +55,8 @@ sio = _import_skops_io()
 def trusted_types() -> frozenset[str]:
     """Types beyond skops' defaults (numpy's and Python's own, a few scikit-learn
     internals) that our models hold, and nothing more: what each model type declares
-    (train/models/), and the feature-engineering step."""
+    (train/models/), and the steps every model shares (the engineering step,
+    features/engineer.py; the Pipeline, features/encode.py)."""
     from mlops.features.encode import PIPELINE_TYPES
     from mlops.features.engineer import TRUSTED_TYPES as ENGINEERING
     from mlops.train.models import model_types
